@@ -1,0 +1,58 @@
+"""What a host call sees of the call that made it.
+
+Host-call handlers (io, chaining, state) are plain functions `handler(ctx, *args)` keyed by their
+name in `host_interface.HOST_FUNCTIONS`. They reach guest memory only through `GuestMemory`, which
+bounds-checks every access, and report a failure by raising `CallFailed`: the runtime turns it into
+a failed call carrying that message, and the next call runs normally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from faasm_cli.runtime.state import StateStore
+
+
+class CallFailed(Exception):
+    """A host call rejected what the guest asked for; the message is the call's error."""
+
+
+class GuestMemory(Protocol):
+    """Bounds-checked access to one instance's linear memory (raises CallFailed when out)."""
+
+    def read(self, ptr: int, length: int) -> bytes: ...
+
+    def write(self, ptr: int, data: bytes) -> None: ...
+
+    def read_cstring(self, ptr: int, max_length: int = 1024) -> str: ...
+
+    def size(self) -> int: ...
+
+    def host_address(self, ptr: int, length: int) -> int:
+        """The host virtual address of guest bytes [ptr, ptr+length), for zero-copy mapping."""
+        ...
+
+    def alloc(self, length: int) -> int:
+        """Guest memory from the guest's own allocator: 4 KiB-aligned, 4 KiB-rounded, zeroed."""
+        ...
+
+
+@dataclass
+class CallContext:
+    """Per-call data the host functions work on. One per running call, on its own thread."""
+
+    user: str
+    function: str
+    idx: int
+    input_data: bytes
+    memory: GuestMemory
+    state: StateStore
+    output_data: bytes = b""
+    # Per-call scratch owned by handler groups (e.g. state pointers mapped in this call).
+    scratch: dict[str, Any] = field(default_factory=dict)
+
+
+HostHandler = Callable[..., int | None]
