@@ -1,0 +1,73 @@
+"""The `faasm` command: registers the verb groups and turns typed errors into exit codes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import click
+import typer
+
+from faasm_cli import __version__, console
+from faasm_cli.commands import compile as compile_cmd
+from faasm_cli.commands import run as run_cmd
+from faasm_cli.commands import state as state_cmd
+from faasm_cli.commands import toolchain as toolchain_cmd
+from faasm_cli.commands.options import VerboseOption
+from faasm_cli.errors import FaasmError
+
+app = typer.Typer(
+    name="faasm",
+    help="Build, run and test Faasm functions compiled to WebAssembly.\n\n"
+    "Examples:\n\n"
+    "  faasm compile demo hello\n\n"
+    "  faasm run demo echo --input 'hi there'\n\n"
+    "  faasm toolchain doctor",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+app.command("compile")(compile_cmd.compile_command)
+app.command("run")(run_cmd.run_command)
+app.add_typer(toolchain_cmd.app, name="toolchain")
+app.add_typer(state_cmd.app, name="state")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.info(f"faasm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    verbose: VerboseOption = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Build, run and test Faasm functions compiled to WebAssembly."""
+
+
+def main() -> None:
+    """Entry point: typed errors become one line and an exit code; tracebacks only with -v."""
+    try:
+        code = app(standalone_mode=False)
+    except FaasmError as problem:
+        if console.is_verbose():
+            console.traceback()
+        console.error(problem)
+        sys.exit(problem.exit_code)
+    except click.ClickException as usage:
+        usage.show()
+        sys.exit(usage.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        console.error("interrupted")
+        sys.exit(130)
+    except Exception as bug:
+        if console.is_verbose():
+            console.traceback()
+        console.error(f"internal error: {bug!r}", "rerun with -v for the traceback")
+        sys.exit(70)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,47 @@
+"""Options shared by several commands, defined once so every verb spells them the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from faasm_cli import console
+from faasm_cli.console import OutputFormat
+
+FuncDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--func-dir",
+        envvar="FAASM_FUNC_DIR",
+        help="Directory holding func/USER/NAME.{c,cpp,py} (default: ./func).",
+        show_default=False,
+    ),
+]
+ToolchainOption = Annotated[
+    str,
+    typer.Option(
+        "--toolchain",
+        help="Build with the host's clang ('system') or the container image ('docker').",
+        click_type=click.Choice(["system", "docker"]),
+    ),
+]
+OutputOption = Annotated[
+    OutputFormat,
+    typer.Option("--output", "-o", help="'text' for people, 'json' for scripts."),
+]
+
+def _remember_verbose(value: bool) -> bool:
+    if value:
+        console.set_verbose(True)
+    return value
+
+
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Show details and tracebacks.", callback=_remember_verbose
+    ),
+]

@@ -1,0 +1,122 @@
+"""`faasm run`: dry-run a function in the embedded runtime, with no cluster."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.tree import Tree
+
+from faasm_cli import console
+from faasm_cli.commands.options import FuncDirOption, OutputOption, ToolchainOption, VerboseOption
+from faasm_cli.config import Project
+from faasm_cli.console import OutputFormat
+from faasm_cli.local_run import exit_code, read_input, run_function
+from faasm_cli.runtime import CallResult, ChainedCall
+from faasm_cli.toolchain import is_stale
+
+
+def run_command(
+    user: Annotated[str, typer.Argument(help="The user (folder under func/).")],
+    function: Annotated[str, typer.Argument(help="The function to run.")],
+    input_text: Annotated[
+        str | None, typer.Option("--input", "-i", help="Input bytes, as text.")
+    ] = None,
+    input_file: Annotated[
+        str | None,
+        typer.Option("--input-file", help="Read the input from a file ('-' for stdin)."),
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Wall-clock limit in seconds.", min=0.001)
+    ] = None,
+    toolchain: ToolchainOption = "system",
+    func_dir: FuncDirOption = None,
+    output: OutputOption = OutputFormat.text,
+    verbose: VerboseOption = False,
+) -> None:
+    """Run a function locally; its output goes to stdout, exit code = its return value.
+
+    The function is compiled first when its source changed. Its own stdout/stderr go to stderr.
+
+    Examples:
+
+      faasm run demo hello
+
+      faasm run demo x2 --input-file data.bin > doubled.bin
+
+      echo -n abc | faasm run demo echo --input-file -
+
+      faasm run demo chain -v --output json
+    """
+    data = read_input(input_text, input_file)
+    project = Project.locate(func_dir)
+    project.source(user, function)
+    if is_stale(project, user, function, backend=toolchain):
+        with console.progress(f"Compiling {user}/{function} ({toolchain})") as log:
+            result = run_function(
+                project, user, function, data, backend=toolchain, timeout=timeout, on_log=log
+            )
+    else:
+        result = run_function(
+            project, user, function, data, backend=toolchain, timeout=timeout,
+            on_log=console.log_line,
+        )
+    _render(result, output, verbose)
+    raise typer.Exit(exit_code(result))
+
+
+def _render(result: CallResult, output: OutputFormat, verbose: bool) -> None:
+    if output is OutputFormat.json:
+        console.emit_json(_as_json(result))
+        return
+    console.raw_stream(result.stdout)
+    console.raw_stream(result.stderr)
+    console.raw_output(result.output_data)
+    if verbose and result.chained:
+        console.tree(f"call {result.call_id}", lambda root: _grow(root, result.chained))
+    if verbose:
+        console.info(f"{result.duration_s * 1000:.2f} ms, return value {result.return_value}")
+    if result.failed:
+        console.error(f"call failed: {result.error}")
+
+
+def _grow(node: Tree, calls: list[ChainedCall]) -> None:
+    for call in calls:
+        status = f"failed: {call.error}" if call.failed else f"returned {call.return_value}"
+        branch = node.add(
+            f"#{call.id} {call.user}/{call.function}[{call.idx}] {status} "
+            f"({call.duration_s * 1000:.2f} ms)"
+        )
+        _grow(branch, call.children)
+
+
+def _chained_json(calls: list[ChainedCall]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.id,
+            "user": c.user,
+            "function": c.function,
+            "idx": c.idx,
+            "return_value": c.return_value,
+            "duration_s": c.duration_s,
+            "failed": c.failed,
+            "error": c.error,
+            "chained": _chained_json(c.children),
+        }
+        for c in calls
+    ]
+
+
+def _as_json(result: CallResult) -> dict[str, Any]:
+    return {
+        "id": result.call_id,
+        "return_value": result.return_value,
+        "failed": result.failed,
+        "error": result.error,
+        "output": result.output_data.decode("utf-8", errors="replace"),
+        "output_hex": result.output_data.hex(),
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        "duration_s": result.duration_s,
+        "chained": _chained_json(result.chained),
+    }

@@ -1,0 +1,113 @@
+"""The one place that renders: errors, progress, tables, JSON and a function's raw output.
+
+Messages and progress go to stderr so that stdout carries only what a script asked for: a
+function's output bytes, a table, or a JSON document.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import Enum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from faasm_cli.errors import FaasmError
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+_out = Console(highlight=False, soft_wrap=True)
+_verbose = False
+
+
+def set_verbose(on: bool) -> None:
+    global _verbose
+    _verbose = on
+
+
+def is_verbose() -> bool:
+    return _verbose
+
+
+def traceback() -> None:
+    _err.print_exception()
+
+
+def error(problem: FaasmError | str, hint: str = "") -> None:
+    """One line naming the problem and, where known, the fix."""
+    if isinstance(problem, FaasmError):
+        message, hint = problem.message, problem.hint
+    else:
+        message = problem
+    suffix = f" [dim]({hint})[/dim]" if hint else ""
+    _err.print(f"[bold red]error:[/bold red] {_escape(message)}{suffix}")
+
+
+def info(message: str) -> None:
+    _err.print(_escape(message))
+
+
+def success(message: str) -> None:
+    _err.print(f"[green]✓[/green] {_escape(message)}")
+
+
+def log_line(line: str) -> None:
+    """A tool's own line (compiler diagnostics), passed through verbatim."""
+    sys.stderr.write(line if line.endswith("\n") else line + "\n")
+    sys.stderr.flush()
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr while work runs; yields a log function that prints above it."""
+    with _err.status(_escape(label)):
+        yield log_line
+
+
+def raw_output(data: bytes) -> None:
+    """A function's output bytes, untouched, on stdout."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def raw_stream(text: str) -> None:
+    """A function's own stdout/stderr, shown on our stderr."""
+    if text:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+
+def emit_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    grid = Table(title=title, title_justify="left")
+    for column in columns:
+        grid.add_column(column)
+    for row in rows:
+        grid.add_row(*(_escape(str(cell)) for cell in row))
+    _out.print(grid)
+
+
+def tree(label: str, build: Callable[[Tree], None]) -> None:
+    """A tree on stderr (e.g. chained calls under `run -v`)."""
+    root = Tree(_escape(label))
+    build(root)
+    _err.print(root)
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")

@@ -1,0 +1,63 @@
+"""Run one function of a project in the embedded runtime, building what is stale first.
+
+This is the core of `faasm run` and `inv run`: it never prints; progress reaches the caller
+through `on_log` and the result comes back as a `CallResult`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from faasm_cli.config import Project
+from faasm_cli.errors import BadInput, NotFound
+from faasm_cli.runtime import CallResult, Runtime
+from faasm_cli.toolchain import build_function
+
+
+def read_input(text: str | None, file: str | None) -> bytes:
+    """The call's input from --input or --input-file ('-' is stdin)."""
+    if text is not None and file is not None:
+        raise BadInput("--input and --input-file both given", "pass only one of them")
+    if file == "-":
+        return sys.stdin.buffer.read()
+    if file is not None:
+        path = Path(file)
+        if not path.is_file():
+            raise NotFound(f"input file {file} does not exist", "check the path given to --input-file")
+        return path.read_bytes()
+    return (text or "").encode()
+
+
+def run_function(
+    project: Project,
+    user: str,
+    function: str,
+    input_data: bytes,
+    *,
+    backend: str = "system",
+    timeout: float | None = None,
+    on_log: Callable[[str], None] = lambda line: None,
+) -> CallResult:
+    """Build the function if stale, run it once, and resolve chained calls the same way."""
+
+    def resolve(chain_user: str, chain_function: str) -> Path:
+        project.source(chain_user, chain_function)
+        return build_function(
+            project, chain_user, chain_function, backend=backend, on_log=on_log
+        ).path
+
+    wasm = resolve(user, function)
+    runtime_options = {} if timeout is None else {"timeout": timeout}
+    with Runtime(resolver=resolve, **runtime_options) as runtime:
+        runtime.register(user, function, wasm)
+        return runtime.call(user, function, input_data=input_data)
+
+
+def exit_code(result: CallResult) -> int:
+    """The process exit code for a call: its return value, and never 0 for a failed call."""
+    if result.failed and result.return_value == 0:
+        return 1
+    code = result.return_value & 0xFF
+    return code if code or result.return_value == 0 else 1
