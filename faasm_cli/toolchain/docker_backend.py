@@ -1,0 +1,348 @@
+"""The container toolchain backend ("docker").
+
+Runs each build step (cmake, clang, ...) in a throwaway container from the toolchain image built
+from `toolchain/Dockerfile`: the same Debian packages as the host backend, so both produce the
+same wasm. The container sees the project and the shipped toolchain files at their host paths
+(the toolchain read-only), has no network, and runs as the caller's uid/gid so every output file
+belongs to the caller. Logs are streamed line by line while the step runs.
+
+Also builds that image (`build_image`), and has a small entry point for CI:
+`python -m faasm_cli.toolchain.docker_backend build|check|identity`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import tarfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from faasm_cli import __version__
+from faasm_cli.config import toolchain_dir
+from faasm_cli.errors import ToolchainMissing
+
+IMAGE = f"faasm/toolchain:{__version__}"
+"""Tag of the toolchain image; `build_image` makes it, `DockerBackend` runs it."""
+
+LOCAL_BASE_IMAGE = "faasm/bookworm-base"
+"""Base image made with debootstrap + `docker import` where no registry is reachable."""
+
+DOCKERFILE_LABEL = "org.faasm.dockerfile-sha256"
+INSTALL_HINT = "run `faasm toolchain install --toolchain docker`"
+DAEMON_HINT = (
+    "start a Docker daemon (e.g. `dockerd --storage-driver=overlay2 --iptables=false "
+    "--bridge=none &`, or `.ci/docker-daemon.sh` in a faasm checkout) or point DOCKER_HOST at one"
+)
+BUILD_TIMEOUT_S = 3600
+
+# Host directories that must never be bind-mounted over the image's own.
+_SYSTEM_DIRS = tuple(
+    Path(p)
+    for p in (
+        "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc",
+        "/run", "/sbin", "/sys", "/usr", "/var/lib", "/var/run",
+    )
+)  # fmt: skip
+
+LogFn = Callable[[str], None]
+
+
+def dockerfile_path() -> Path:
+    return toolchain_dir() / "Dockerfile"
+
+
+def dockerfile_digest() -> str:
+    """Digest of the Dockerfile, stored as an image label to tell a stale image."""
+    return hashlib.sha256(dockerfile_path().read_bytes()).hexdigest()
+
+
+def _docker_host() -> str:
+    return os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+
+
+def connect() -> Any:
+    """A `docker.DockerClient` that answered a ping, or ToolchainMissing saying how to get one."""
+    import docker  # lazy: importing the SDK costs ~100 ms and only this backend needs it
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env()
+        client.ping()
+    except (DockerException, OSError) as exc:  # requests' errors are OSErrors
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "ermission denied" in reason:
+            hint = "run as root or add your user to the `docker` group"
+        else:
+            hint = DAEMON_HINT
+        raise ToolchainMissing(
+            f"cannot reach the Docker daemon at {_docker_host()}: {reason}", hint
+        ) from exc
+    return client
+
+
+def _is_under(path: Path, parent: Path) -> bool:
+    return path == parent or parent in path.parents
+
+
+def _project_root(cwd: Path) -> Path:
+    """The nearest ancestor of cwd (itself included) holding a `func/` tree, else cwd."""
+    for candidate in (cwd, *cwd.parents):
+        if (candidate / "func").is_dir():
+            return candidate
+    return cwd
+
+
+def _path_args(argv: Sequence[str]) -> Iterator[Path]:
+    """Absolute paths named by argv: whole arguments or the value of `-DX=/path`/`--x=/path`."""
+    for arg in argv[1:]:
+        for text in (arg, arg.partition("=")[2]):
+            if text.startswith("/"):
+                yield Path(text)
+
+
+def _mountable(path: Path) -> Path | None:
+    """The directory to bind-mount so that `path` is visible, or None for system paths."""
+    path = Path(os.path.normpath(path))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    if not path.is_dir():
+        path = path.parent
+    if len(path.parts) < 3 or any(_is_under(path, d) for d in _SYSTEM_DIRS):
+        return None  # "/", "/tmp", "/root" or the image's own system directories
+    return path
+
+
+def plan_mounts(argv: Sequence[str], cwd: Path, toolchain: Path) -> dict[str, dict[str, str]]:
+    """Bind mounts (docker SDK `volumes`) for one step, every one at its host path.
+
+    The toolchain files read-only; the project root found from cwd read-write; any other
+    absolute path in argv (a cache directory, an output elsewhere) through its directory.
+    """
+    toolchain = toolchain.resolve()
+    mounts: dict[Path, str] = {toolchain: "ro"}
+    wanted = [_project_root(cwd.resolve())]
+    wanted += [p for p in map(_mountable, _path_args(argv)) if p is not None]
+    for path in sorted(set(wanted), key=lambda p: len(p.parts)):
+        if any(_is_under(path, m) for m in mounts if mounts[m] == "rw"):
+            continue
+        if _is_under(path, toolchain):
+            continue
+        mounts[path] = "rw"
+    return {str(p): {"bind": str(p), "mode": mode} for p, mode in mounts.items()}
+
+
+class DockerBackend:
+    """Build steps in a container of the toolchain image (see module docstring)."""
+
+    name = "docker"
+
+    def __init__(self, image: str = IMAGE, client: Any = None) -> None:
+        self.image = image
+        self._client = client
+        self._image_id: str | None = None
+
+    def _docker(self) -> Any:
+        if self._client is None:
+            self._client = connect()
+        return self._client
+
+    def check(self) -> None:
+        """ToolchainMissing with the fix when the daemon is unreachable or the image missing."""
+        from docker.errors import DockerException, ImageNotFound
+
+        client = self._docker()
+        try:
+            image = client.images.get(self.image)
+        except ImageNotFound as exc:
+            raise ToolchainMissing(
+                f"the docker toolchain image {self.image} is missing", INSTALL_HINT
+            ) from exc
+        except (DockerException, OSError) as exc:
+            raise ToolchainMissing(
+                f"cannot inspect the docker toolchain image {self.image}: {exc}", DAEMON_HINT
+            ) from exc
+        labels = image.labels or {}
+        if self.image == IMAGE and labels.get(DOCKERFILE_LABEL) != dockerfile_digest():
+            raise ToolchainMissing(
+                f"the docker toolchain image {self.image} was built from another Dockerfile",
+                f"rebuild it: {INSTALL_HINT}",
+            )
+        self._image_id = str(image.id)
+
+    def identity(self) -> str:
+        """The image id: a rebuilt image means a new fingerprint."""
+        if self._image_id is None:
+            self.check()
+        assert self._image_id is not None
+        return f"docker:{self._image_id}"
+
+    def run(self, argv: Sequence[str], cwd: Path, on_log: LogFn) -> int:
+        """Run argv in a fresh container at cwd; stream its output; return its exit code."""
+        from docker.errors import DockerException
+
+        if self._image_id is None:
+            self.check()
+        client = self._docker()
+        cwd = Path(cwd).resolve()
+        cwd.mkdir(parents=True, exist_ok=True)  # created by the caller, not by the daemon as root
+        try:
+            container = client.containers.create(
+                self._image_id,
+                command=list(argv),
+                working_dir=str(cwd),
+                volumes=plan_mounts(argv, cwd, toolchain_dir()),
+                network_mode="none",
+                user=f"{os.getuid()}:{os.getgid()}",
+                environment={"HOME": "/tmp", "TMPDIR": "/tmp"},
+                labels={"org.faasm.toolchain": "run"},
+                stdin_open=False,
+                tty=False,
+            )
+        except DockerException as exc:
+            raise ToolchainMissing(
+                f"cannot create a toolchain container: {exc}", DAEMON_HINT
+            ) from exc
+        try:
+            stream = client.api.attach(container.id, stream=True, logs=True, demux=True)
+            container.start()
+            _demuxed_lines(stream, on_log)
+            status = container.wait()
+            return int(status.get("StatusCode", 1))
+        except DockerException as exc:
+            raise ToolchainMissing(f"the toolchain container failed: {exc}", DAEMON_HINT) from exc
+        finally:
+            with contextlib.suppress(DockerException):
+                container.remove(force=True)
+
+
+def _demuxed_lines(stream: Iterable[tuple[bytes | None, bytes | None]], on_log: LogFn) -> None:
+    """Line-split stdout and stderr separately so partial lines never interleave."""
+    pending = {0: b"", 1: b""}
+    for frame in stream:
+        for fd, data in enumerate(frame):
+            if not data:
+                continue
+            pending[fd] += data
+            *complete, pending[fd] = pending[fd].split(b"\n")
+            for line in complete:
+                on_log(line.decode("utf-8", "replace").rstrip("\r"))
+    for rest in pending.values():
+        if rest:
+            on_log(rest.decode("utf-8", "replace").rstrip("\r"))
+
+
+def _context_tar() -> io.BytesIO:
+    """Build context: the Dockerfile alone (nothing of the project goes into the image)."""
+    data = dockerfile_path().read_bytes()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(data)
+        info.mode = 0o644
+        tar.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    return buffer
+
+
+def default_base_image(client: Any) -> str | None:
+    """`FAASM_BASE_IMAGE`, else the debootstrap image if present, else the Dockerfile's default."""
+    from docker.errors import ImageNotFound
+
+    chosen = os.environ.get("FAASM_BASE_IMAGE")
+    if chosen:
+        return chosen
+    try:
+        client.images.get(LOCAL_BASE_IMAGE)
+    except ImageNotFound:
+        return None
+    return LOCAL_BASE_IMAGE
+
+
+def build_image(on_log: LogFn, base_image: str | None = None, client: Any = None) -> str:
+    """Build the toolchain image (host network, to reach the Debian mirror); its id."""
+    from docker.errors import DockerException
+
+    client = client or connect()
+    base = base_image or default_base_image(client)
+    buildargs = {"BASE_IMAGE": base} if base else {}
+    on_log(f"building {IMAGE} from {dockerfile_path()} on {base or 'the default base image'}")
+    image_id: str | None = None
+    try:
+        progress = client.api.build(
+            fileobj=_context_tar(),
+            custom_context=True,
+            tag=IMAGE,
+            buildargs=buildargs,
+            labels={DOCKERFILE_LABEL: dockerfile_digest()},
+            network_mode="host",
+            rm=True,
+            forcerm=True,
+            decode=True,
+            timeout=BUILD_TIMEOUT_S,
+        )
+        for chunk in progress:
+            if "error" in chunk:
+                detail = chunk.get("errorDetail", {}).get("message") or chunk["error"]
+                raise ToolchainMissing(
+                    f"building the docker toolchain image failed: {str(detail).strip()}",
+                    "check that the base image exists and the Debian mirror is reachable "
+                    "(the build uses the host network), then retry "
+                    f"`{INSTALL_HINT.removeprefix('run ').strip('`')}`",
+                )
+            text = chunk.get("stream") or chunk.get("status")
+            if text:
+                for line in str(text).splitlines():
+                    if line.strip():
+                        on_log(line.rstrip())
+            aux = chunk.get("aux")
+            if isinstance(aux, dict) and "ID" in aux:
+                image_id = str(aux["ID"])
+        if image_id is None:
+            image_id = str(client.images.get(IMAGE).id)
+    except DockerException as exc:
+        raise ToolchainMissing(
+            f"building the docker toolchain image failed: {exc}", DAEMON_HINT
+        ) from exc
+    return image_id
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    """`python -m faasm_cli.toolchain.docker_backend build [--base-image X] | check | identity`.
+
+    A plumbing entry point for CI scripts: plain lines on stdout, errors on stderr.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m faasm_cli.toolchain.docker_backend")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help=f"build {IMAGE}")
+    build.add_argument("--base-image", default=None, help="BASE_IMAGE build argument")
+    sub.add_parser("check", help="fail unless the daemon answers and the image is current")
+    sub.add_parser("identity", help="print the image identity used in build fingerprints")
+    args = parser.parse_args(argv)
+
+    def emit(line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    try:
+        if args.command == "build":
+            emit(f"built {IMAGE}: {build_image(emit, args.base_image)}")
+        elif args.command == "check":
+            DockerBackend().check()
+            emit(f"{IMAGE} ok")
+        else:
+            emit(DockerBackend().identity())
+    except ToolchainMissing as exc:
+        sys.stderr.write(f"error: {exc.message}\nhint: {exc.hint}\n")
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
