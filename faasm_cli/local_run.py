@@ -38,6 +38,7 @@ def run_function(
     *,
     backend: str = "system",
     timeout: float | None = None,
+    wasm: Path | None = None,
     on_log: Callable[[str], None] = lambda line: None,
 ) -> CallResult:
     """Build the function if stale, run it once, and resolve chained calls the same way."""
@@ -48,7 +49,10 @@ def run_function(
             project, chain_user, chain_function, backend=backend, on_log=on_log
         ).path
 
-    wasm = resolve(user, function)
+    if wasm is None:
+        wasm = resolve(user, function)
+    elif not wasm.is_file():
+        raise NotFound(f"wasm file {wasm} does not exist", "check the path given to --wasm")
     runtime_options = {} if timeout is None else {"timeout": timeout}
     with Runtime(resolver=resolve, **runtime_options) as runtime:
         runtime.register(user, function, wasm)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -26,6 +27,10 @@ def run_command(
         str | None,
         typer.Option("--input-file", help="Read the input from a file ('-' for stdin)."),
     ] = None,
+    wasm: Annotated[
+        Path | None,
+        typer.Option("--wasm", help="Run this prebuilt module instead of compiling the source."),
+    ] = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Wall-clock limit in seconds.", min=0.001)
     ] = None,
@@ -47,18 +52,21 @@ def run_command(
       echo -n abc | faasm run demo echo --input-file -
 
       faasm run demo chain -v --output json
+
+      faasm run demo hello --wasm other/hello.wasm
     """
     data = read_input(input_text, input_file)
     project = Project.locate(func_dir)
-    project.source(user, function)
-    if is_stale(project, user, function, backend=toolchain):
+    if wasm is None:
+        project.source(user, function)
+    if wasm is None and is_stale(project, user, function, backend=toolchain):
         with console.progress(f"Compiling {user}/{function} ({toolchain})") as log:
             result = run_function(
                 project, user, function, data, backend=toolchain, timeout=timeout, on_log=log
             )
     else:
         result = run_function(
-            project, user, function, data, backend=toolchain, timeout=timeout,
+            project, user, function, data, backend=toolchain, timeout=timeout, wasm=wasm,
             on_log=console.log_line,
         )
     _render(result, output, verbose)
