@@ -140,8 +140,9 @@ class DockerBackend:
 
     name = "docker"
 
-    def __init__(self, image: str = IMAGE, client: Any = None) -> None:
+    def __init__(self, image: str = IMAGE, client: Any = None, user: str | None = None) -> None:
         self.image = image
+        self.user = user or f"{os.getuid()}:{os.getgid()}"  # "uid:gid" the steps run as
         self._client = client
         self._image_id: str | None = None
 
@@ -196,7 +197,7 @@ class DockerBackend:
                 working_dir=str(cwd),
                 volumes=plan_mounts(argv, cwd, toolchain_dir()),
                 network_mode="none",
-                user=f"{os.getuid()}:{os.getgid()}",
+                user=self.user,
                 environment={"HOME": "/tmp", "TMPDIR": "/tmp"},
                 labels={"org.faasm.toolchain": "run"},
                 stdin_open=False,
