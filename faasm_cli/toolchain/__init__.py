@@ -1,7 +1,7 @@
 """Build side: pick a toolchain backend, drive CMake, skip unchanged functions.
 
 `get_backend` is the backend registry; the docker backend is imported lazily so the system
-toolchain never pays for the docker SDK.
+toolchain never pays for the docker SDK. The public API the CLI calls is re-exported here.
 """
 
 from __future__ import annotations
@@ -26,4 +26,24 @@ def get_backend(name: str) -> Backend:
     raise BadInput(f"unknown toolchain {name!r}", f"use one of: {', '.join(BACKENDS)}")
 
 
-__all__ = ["BACKENDS", "Backend", "get_backend"]
+from faasm_cli.toolchain.build import (  # noqa: E402  (build imports get_backend from here)
+    BuildResult,
+    build_function,
+    build_user,
+    is_stale,
+)
+from faasm_cli.toolchain.doctor import Check, doctor  # noqa: E402
+from faasm_cli.toolchain.install import install  # noqa: E402
+
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "BuildResult",
+    "Check",
+    "build_function",
+    "build_user",
+    "doctor",
+    "get_backend",
+    "install",
+    "is_stale",
+]

@@ -30,5 +30,5 @@ class Backend(Protocol):
         ...
 
     def run(self, argv: Sequence[str], cwd: Path, on_log: LogSink) -> int:
-        """Run argv in cwd, stream each output line (stdout+stderr) to on_log, return the exit code."""
+        """Run argv in cwd, stream each output line (stdout+stderr) to on_log; the exit code."""
         ...

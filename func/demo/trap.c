@@ -1,0 +1,12 @@
+/* trap: divides by zero, which is a wasm trap ("integer divide by zero"): a failed call.
+ * Expected: the call fails; the next call of any function works. */
+#include <stdio.h>
+
+#include "faasm/faasm.h"
+
+FAASM_MAIN_FUNC()
+{
+    volatile int zero = 0;
+    printf("about to divide by zero\n");
+    return 1 / zero;
+}

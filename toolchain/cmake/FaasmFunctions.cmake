@@ -1,0 +1,84 @@
+# The libfaasm target and the faasm_func() helper, shared by every project that builds functions.
+#
+#   include(path/to/toolchain/cmake/FaasmFunctions.cmake)
+#   faasm_func(hello func/demo/hello.cpp)          # target demo-hello (user = parent dir name)
+#   faasm_add_functions(path/to/func)              # one target per func/USER/NAME.{c,cpp}
+#
+# With FaasmToolchain.cmake a target writes ${FAASM_OUTPUT_DIR}/USER/NAME.wasm (a WASI reactor
+# exporting libfaasm's entry points); without it (a native build) ${FAASM_OUTPUT_DIR}/USER/NAME,
+# an executable with debug info (Debug build type). FAASM_OUTPUT_DIR defaults to func/ or
+# native/ inside the build tree; `faasm compile` sets it to the project's build/func or build/native.
+include_guard(GLOBAL)
+
+get_filename_component(FAASM_TOOLCHAIN_DIR "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+
+if(CMAKE_SYSTEM_NAME STREQUAL "WASI")
+    set(FAASM_WASM ON)
+    set(_default_output "${CMAKE_BINARY_DIR}/func")
+else()
+    set(FAASM_WASM OFF)
+    set(_default_output "${CMAKE_BINARY_DIR}/native")
+endif()
+set(FAASM_OUTPUT_DIR "${_default_output}" CACHE PATH "Where USER/NAME outputs are written")
+
+if(NOT CMAKE_BUILD_TYPE)
+    if(FAASM_WASM)
+        set(CMAKE_BUILD_TYPE Release)
+    else()
+        set(CMAKE_BUILD_TYPE Debug)
+    endif()
+endif()
+
+if(FAASM_WASM)
+    # Reproducible output: no absolute path of this machine ends up in the wasm (assert() keeps
+    # __FILE__), so the host and the container build the same bytes.
+    add_compile_options(
+        "-ffile-prefix-map=${CMAKE_BINARY_DIR}=/build"
+        "-ffile-prefix-map=${FAASM_TOOLCHAIN_DIR}=/faasm-toolchain"
+    )
+endif()
+
+add_subdirectory("${FAASM_TOOLCHAIN_DIR}/libfaasm" "${CMAKE_BINARY_DIR}/libfaasm")
+
+# faasm_func(NAME SOURCE [USER user]): one function target, named USER-NAME.
+function(faasm_func NAME SOURCE)
+    cmake_parse_arguments(ARG "" "USER" "" ${ARGN})
+    get_filename_component(_src "${SOURCE}" ABSOLUTE)
+    get_filename_component(_dir "${_src}" DIRECTORY)
+    if(NOT ARG_USER)
+        get_filename_component(ARG_USER "${_dir}" NAME)
+    endif()
+    set(_target "${ARG_USER}-${NAME}")
+    add_executable(${_target} "${_src}")
+    target_link_libraries(${_target} PRIVATE faasm)
+    if(FAASM_WASM)
+        target_compile_options(${_target} PRIVATE "-ffile-prefix-map=${_dir}=/func/${ARG_USER}")
+    endif()
+    set_target_properties(${_target} PROPERTIES
+        OUTPUT_NAME "${NAME}"
+        RUNTIME_OUTPUT_DIRECTORY "${FAASM_OUTPUT_DIR}/${ARG_USER}"
+    )
+endfunction()
+
+# faasm_add_functions(FUNC_DIR): a target for every FUNC_DIR/USER/NAME.{c,cpp}. New files are
+# picked up at the next build (CONFIGURE_DEPENDS).
+function(faasm_add_functions FUNC_DIR)
+    file(GLOB _sources CONFIGURE_DEPENDS "${FUNC_DIR}/*/*.c" "${FUNC_DIR}/*/*.cpp")
+    list(SORT _sources)
+    set(_seen "")
+    foreach(_src IN LISTS _sources)
+        get_filename_component(_name "${_src}" NAME_WE)
+        get_filename_component(_dir "${_src}" DIRECTORY)
+        get_filename_component(_user "${_dir}" NAME)
+        if(NOT _user MATCHES "^[A-Za-z0-9_-]+$" OR NOT _name MATCHES "^[A-Za-z0-9_-]+$")
+            message(WARNING "skipping ${_src}: names may only use A-Z a-z 0-9 _ -")
+            continue()
+        endif()
+        if("${_user}-${_name}" IN_LIST _seen)
+            message(WARNING "skipping ${_src}: ${_user}/${_name} already has a source")
+            continue()
+        endif()
+        list(APPEND _seen "${_user}-${_name}")
+        faasm_func(${_name} "${_src}" USER ${_user})
+    endforeach()
+endfunction()
