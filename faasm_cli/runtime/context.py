@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from faasm_cli.runtime.capture import Capture
+
 if TYPE_CHECKING:
     from faasm_cli.runtime.state import StateStore
 
@@ -53,6 +55,28 @@ class CallContext:
     output_data: bytes = b""
     # Per-call scratch owned by handler groups (e.g. state pointers mapped in this call).
     scratch: dict[str, Any] = field(default_factory=dict)
+    # Chaining: who runs chained calls, this call's id and its depth in the chain tree.
+    dispatcher: CallDispatcher | None = None
+    call_id: int = 0
+    depth: int = 0
+    max_output_bytes: int = 1 << 30
+    # The guest's stdout and stderr (WASI fd 1 and 2), bounded.
+    stdout: Capture = field(default_factory=lambda: Capture(1 << 20))
+    stderr: Capture = field(default_factory=lambda: Capture(1 << 20))
+    # The first host-call failure of this call; the runtime reports it as the call's error.
+    error: str | None = None
+
+
+class CallDispatcher(Protocol):
+    """Runs chained calls (locally: a thread pool; in a cluster: the scheduler)."""
+
+    def chain(self, ctx: CallContext, function: str, idx: int, input_data: bytes) -> int:
+        """Start `function` (same user as ctx) at `idx` with input; the new call id at once."""
+        ...
+
+    def await_call(self, ctx: CallContext, call_id: int) -> tuple[int, bytes]:
+        """Block until `call_id` finishes: its return value (non-zero if failed) and output."""
+        ...
 
 
 HostHandler = Callable[..., int | None]

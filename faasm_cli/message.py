@@ -1,0 +1,118 @@
+"""The call message: the one definition of a call request and its result, in Faasm's JSON names.
+
+The runtime runs messages, the HTTP client sends them and the cluster queues them, all through
+`to_json` / `from_json`, so the field names match Faasm's (`user`, `function`, `input_data`,
+`async`, `python`, `py_user`, `py_func`, ...) everywhere. Bytes travel as text when they are
+UTF-8, otherwise base64 under `<field>_b64`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from faasm_cli.errors import BadInput
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    user: str
+    function: str
+    idx: int = 0
+    input_data: bytes = b""
+    async_: bool = False
+    python: bool = False
+    py_user: str = ""
+    py_func: str = ""
+    # Result fields, filled when the call has finished.
+    return_value: int = 0
+    output_data: bytes = b""
+    failed: bool = False
+    error: str | None = None
+    finished: bool = False
+    timestamp: float = 0.0  # when the call was submitted (seconds since the epoch)
+    duration_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def finish(
+        self, *, return_value: int, output_data: bytes, failed: bool, error: str | None,
+        duration_s: float,
+    ) -> Message:
+        """This message with its result fields set."""
+        return replace(self, return_value=return_value, output_data=output_data, failed=failed,
+                       error=error, duration_s=duration_s, finished=True)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            key = _JSON_NAMES.get(item.name, item.name)
+            if isinstance(value, bytes):
+                try:
+                    out[key] = value.decode("utf-8")
+                except UnicodeDecodeError:
+                    out[f"{key}_b64"] = base64.b64encode(value).decode()
+            else:
+                out[key] = value
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Message:
+        """Parse a message; a missing user/function or a field of the wrong type is BadInput."""
+        if not isinstance(data, dict):
+            raise BadInput("a call message must be a JSON object")
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            key = _JSON_NAMES.get(item.name, item.name)
+            if f"{key}_b64" in data:
+                try:
+                    values[item.name] = base64.b64decode(data[f"{key}_b64"], validate=True)
+                except (binascii.Error, TypeError) as error:
+                    raise BadInput(f"message field {key}_b64 is not base64") from error
+            elif key in data:
+                values[item.name] = _coerce(key, item.type, data[key])
+        for required in ("user", "function"):
+            if not values.get(required):
+                raise BadInput(f"message has no {required!r}",
+                               'send {"user": ..., "function": ...}')
+        values.setdefault("id", 0)
+        return cls(**values)
+
+
+_JSON_NAMES = {"async_": "async"}
+
+
+def _coerce(key: str, kind: object, value: Any) -> Any:
+    expected = str(kind)
+    if expected == "bytes":
+        if not isinstance(value, str):
+            raise BadInput(f"message field {key!r} must be a string")
+        return value.encode()
+    if expected == "bool":
+        if not isinstance(value, bool):
+            raise BadInput(f"message field {key!r} must be true or false")
+        return value
+    if expected == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadInput(f"message field {key!r} must be an integer")
+        return value
+    if expected == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise BadInput(f"message field {key!r} must be a number")
+        return float(value)
+    if expected == "str":
+        if not isinstance(value, str):
+            raise BadInput(f"message field {key!r} must be a string")
+        return value
+    if expected == "str | None":
+        if value is not None and not isinstance(value, str):
+            raise BadInput(f"message field {key!r} must be a string or null")
+        return value
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, int | float) for k, v in value.items()
+    ):
+        raise BadInput(f"message field {key!r} must be an object of numbers")
+    return {k: float(v) for k, v in value.items()}

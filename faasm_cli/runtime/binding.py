@@ -1,0 +1,133 @@
+"""Binds the host interface table to handlers and builds the one linker of an engine.
+
+Every `HOST_FUNCTIONS` entry gets a linker function from the handler dicts below; a missing
+handler fails at import, so the table and the implementation cannot drift apart. The callbacks
+are raw wasmtime callbacks (not wasmtime-py's `Func` trampoline): they decode i32 arguments
+directly and turn a `CallFailed` into a trap without going through wasmtime-py's process-global
+"last exception" slot, which is not safe when calls run on several threads at once.
+
+The running call is found through a per-thread stack of contexts: a call pushes its context for
+the time it runs wasm, and a chained call run inline by an awaiting thread pushes its own.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import wasmtime
+from wasmtime import _ffi as ffi
+
+from faasm_cli.runtime.chain_calls import CHAIN_HANDLERS
+from faasm_cli.runtime.context import CallContext, CallFailed, HostHandler
+from faasm_cli.runtime.host_interface import HOST_FUNCTIONS, IMPORT_MODULE
+from faasm_cli.runtime.io_calls import IO_HANDLERS
+from faasm_cli.runtime.wasi_stdio import WASI_MODULE, WASI_OVERRIDES
+
+try:
+    from faasm_cli.runtime.state_calls import STATE_HANDLERS, release_call_resources
+except ImportError as _absent:  # the state host calls land separately
+    if _absent.name != "faasm_cli.runtime.state_calls":
+        raise
+
+    def _state_unsupported(ctx: CallContext, *args: int) -> int:
+        raise CallFailed("state is not supported yet")
+
+    def release_call_resources(ctx: CallContext) -> list[tuple[int, int]]:
+        return []
+
+    STATE_HANDLERS = {f.name: _state_unsupported for f in HOST_FUNCTIONS if f.group == "state"}
+
+HANDLERS: dict[str, HostHandler] = {**IO_HANDLERS, **CHAIN_HANDLERS, **STATE_HANDLERS}
+_missing = [f.name for f in HOST_FUNCTIONS if f.name not in HANDLERS]
+if _missing:
+    raise ImportError(f"host functions without a handler: {', '.join(_missing)}")
+if any(set(f.param_types) - {"i32"} or f.result not in (None, "i32") for f in HOST_FUNCTIONS):
+    raise ImportError("the binder handles i32 parameters and results only")
+
+_local = threading.local()
+
+
+@contextmanager
+def entered(ctx: CallContext) -> Iterator[None]:
+    """Make `ctx` the context host calls on this thread see, for the duration of the block;
+    at its end the call's state resources (locks, shared mappings) are released."""
+    stack: list[CallContext] | None = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    stack.append(ctx)
+    try:
+        yield
+    finally:
+        stack.pop()
+        release_call_resources(ctx)
+
+
+def _trap(message: str) -> int:
+    trap = wasmtime.Trap(message)
+    pointer = trap._consume()
+    return ctypes.cast(pointer, ctypes.c_void_p).value or 0
+
+
+def _callback(name: str, has_result: bool, handler: HostHandler) -> Callable[..., int]:
+    """The raw wasmtime callback of one import (all parameters and the result are i32)."""
+
+    def callback(env: Any, caller: Any, args: Any, nargs: int, results: Any, nresults: int) -> int:
+        stack = getattr(_local, "stack", None)
+        if not stack:
+            return _trap(f"{name}: called outside a Faasm call")
+        ctx = stack[-1]
+        try:
+            value = handler(ctx, *[args[i].of.i32 for i in range(nargs)])
+            if has_result:
+                results[0].kind = ffi.WASMTIME_I32.value
+                results[0].of.i32 = value or 0
+            return 0
+        except CallFailed as error:
+            message = f"{name}: {error}"
+        except Exception as error:  # a handler bug must fail the call, never the host
+            message = f"{name}: internal error: {type(error).__name__}: {error}"
+        if ctx.error is None:
+            ctx.error = message
+        return _trap(message)
+
+    return callback
+
+
+def build_linker(
+    engine: wasmtime.Engine, handlers: Mapping[str, HostHandler] = HANDLERS
+) -> tuple[wasmtime.Linker, list[Any]]:
+    """The linker with WASI preview 1 and every Faasm import; keep the second value alive as long
+    as the linker (it holds the ctypes callbacks)."""
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    linker.allow_shadowing = True
+    keep: list[Any] = []
+    for function in HOST_FUNCTIONS:
+        keep.append(_define(
+            linker, IMPORT_MODULE, function.name, len(function.params),
+            function.result is not None, handlers[function.name],
+        ))
+    for name, arity, handler in WASI_OVERRIDES:
+        keep.append(_define(linker, WASI_MODULE, name, arity, True, handler))
+    return linker, keep
+
+
+def _define(
+    linker: wasmtime.Linker, module: str, name: str, arity: int, has_result: bool,
+    handler: HostHandler,
+) -> Any:
+    i32 = wasmtime.ValType.i32
+    ty = wasmtime.FuncType([i32() for _ in range(arity)], [i32()] if has_result else [])
+    raw = ffi.wasmtime_func_callback_t(_callback(name, has_result, handler))
+    module_raw, field = module.encode(), name.encode()
+    error = ffi.wasmtime_linker_define_func(
+        linker.ptr(), module_raw, len(module_raw), field, len(field), ty.ptr(), raw, None,
+        ctypes.cast(0, ctypes.CFUNCTYPE(None, ctypes.c_void_p)),
+    )
+    if error:
+        raise wasmtime.WasmtimeError._from_ptr(error)
+    return raw

@@ -1,0 +1,139 @@
+"""The Faaslet: one isolated instance per call, in its own store, under the call's limits.
+
+A store carries the limits (memory via the store limiter, time via the epoch deadline, output via
+the io handlers and the stdio capture) and WASI with no files, no environment and no inherited
+stdio. Every way a call can end — a return, `exit(n)`, a trap, a timeout, a refused memory grow,
+a host call rejecting its arguments — becomes an `Outcome` whose message says which.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+
+import wasmtime
+from wasmtime import _ffi as ffi
+from wasmtime._extern import wrap_extern
+
+from faasm_cli.runtime.capture import Capture
+from faasm_cli.runtime.context import CallContext
+from faasm_cli.runtime.engine import EpochTicker
+from faasm_cli.runtime.guest_memory import InstanceMemory
+from faasm_cli.runtime.module_rewrite import OOM_FLAG_EXPORT
+from faasm_cli.runtime.state import StateStore
+
+_MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class CallLimits:
+    timeout_s: float
+    memory_bytes: int
+    output_bytes: int
+
+
+@dataclass
+class Outcome:
+    return_value: int = 0
+    failed: bool = False
+    error: str | None = None
+
+
+class Sandbox:
+    """A fresh store with the limits and WASI of one call (or one zygote run), and its instance."""
+
+    def __init__(
+        self, engine: wasmtime.Engine, ticker: EpochTicker, limits: CallLimits,
+        pre: wasmtime.InstancePre,
+    ) -> None:
+        self.limits = limits
+        self.store = wasmtime.Store(engine)
+        self.store.set_limits(memory_size=limits.memory_bytes)
+        self.store.set_epoch_deadline(ticker.ticks_for(limits.timeout_s))
+        self.store.set_wasi(wasmtime.WasiConfig())
+        self.instance: wasmtime.Instance | None = None
+        self.failure: Outcome | None = None
+        try:
+            self.instance = pre.instantiate(self.store)
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
+            text = _reason(error)
+            if "memory" in text and ("limit" in text or "minimum" in text):
+                self.failure = Outcome(1, True, f"memory limit of {_mib(limits.memory_bytes)} "
+                                                f"is below what the function needs ({text})")
+            else:
+                self.failure = Outcome(1, True, f"could not instantiate the function: {text}")
+
+    def export(self, name: str) -> object | None:
+        assert self.instance is not None
+        item = ffi.wasmtime_extern_t()
+        raw = name.encode()
+        found = ffi.wasmtime_instance_export_get(
+            self.store._context(), ctypes.byref(self.instance._instance), raw, len(raw),
+            ctypes.byref(item),
+        )
+        return wrap_extern(item) if found else None
+
+    def context(
+        self, user: str, function: str, idx: int, input_data: bytes, state: StateStore
+    ) -> CallContext:
+        return CallContext(
+            user, function, idx, input_data, InstanceMemory(self.store, self.export), state,
+            max_output_bytes=self.limits.output_bytes,
+            stdout=Capture(self.limits.output_bytes), stderr=Capture(self.limits.output_bytes),
+        )
+
+    def call(self, name: str, ctx: CallContext, nresults: int, *args: int) -> Outcome:
+        """Call an export taking and returning i32s, and classify how it ended."""
+        func = self.export(name)
+        if not isinstance(func, wasmtime.Func):
+            return Outcome(1, True, f"the module does not export {name}")
+        params = (ffi.wasmtime_val_t * max(1, len(args)))()
+        for i, value in enumerate(args):
+            params[i].kind = ffi.WASMTIME_I32
+            params[i].of.i32 = value
+        results = (ffi.wasmtime_val_t * 1)()
+        trap = ctypes.POINTER(ffi.wasm_trap_t)()
+        error = ffi.wasmtime_func_call(
+            self.store._context(), ctypes.byref(func._func), params, len(args), results,
+            nresults, ctypes.byref(trap),
+        )
+        if error:
+            failure: Exception = wasmtime.WasmtimeError._from_ptr(error)
+        elif trap:
+            failure = wasmtime.Trap._from_ptr(trap)
+        else:
+            return Outcome(results[0].of.i32 if nresults else 0)
+        return self._explain(failure, ctx)
+
+    def _explain(self, failure: Exception, ctx: CallContext) -> Outcome:
+        if isinstance(failure, wasmtime.ExitTrap):
+            code = failure.code
+            return Outcome(code, code != 0, f"exited with code {code}" if code else None)
+        if ctx.error is not None:
+            return Outcome(1, True, ctx.error)
+        flag = self.export(OOM_FLAG_EXPORT)
+        if isinstance(flag, wasmtime.Global) and flag.value(self.store):
+            return Outcome(1, True, f"memory limit of {_mib(self.limits.memory_bytes)} reached "
+                                    "(memory.grow refused)")
+        trap_code = failure.trap_code if isinstance(failure, wasmtime.Trap) else None
+        if trap_code is wasmtime.TrapCode.INTERRUPT:
+            return Outcome(1, True, f"timed out after {self.limits.timeout_s:g}s")
+        if trap_code is wasmtime.TrapCode.STACK_OVERFLOW:
+            return Outcome(1, True, "stack overflow: call stack exhausted (wasm trap)")
+        if trap_code is wasmtime.TrapCode.UNREACHABLE:
+            return Outcome(1, True, "wasm trap: unreachable executed (abort() or a failed "
+                                    "check in the function)")
+        return Outcome(1, True, f"wasm trap: {_reason(failure)}")
+
+
+def _mib(size: int) -> str:
+    return f"{size / _MIB:g} MiB"
+
+
+def _reason(error: Exception) -> str:
+    """The line of a wasmtime error that says why (it puts a backtrace before the reason)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    reason = next((ln for ln in reversed(lines) if "wasm trap:" in ln), lines[0])
+    return reason.removeprefix("Caused by:").strip().removeprefix("wasm trap: ")
