@@ -19,7 +19,7 @@ import pytest
 
 from faasm_cli.config import Project, toolchain_dir
 from faasm_cli.errors import ToolchainMissing
-from faasm_cli.toolchain import get_backend
+from faasm_cli.toolchain import build_function, get_backend
 from faasm_cli.toolchain.docker_backend import INSTALL_HINT, DockerBackend, plan_mounts
 
 pytestmark = pytest.mark.docker
@@ -214,8 +214,6 @@ def _owned_by_caller(tree: Path) -> list[Path]:
 def test_docker_build_is_byte_identical_to_system(
     docker_toolchain: DockerBackend, tmp_path: Path
 ) -> None:
-    from faasm_cli.toolchain import build_function  # type: ignore[attr-defined]
-
     if (
         not (REPO / "func" / "demo" / "hello.cpp").exists()
         and not (REPO / "func" / "demo" / "hello.c").exists()
