@@ -340,6 +340,7 @@ class ReplicatedStateStore:
             return value.size
 
     def read(self, user: str, key: str, total: int, offset: int, length: int) -> bytes:
+        check_range(key, total, offset, length)
         out = bytearray(length)
         target = (ctypes.c_char * length).from_buffer(out)
         self.read_to(user, key, offset, length, ctypes.addressof(target), total)

@@ -30,18 +30,20 @@ class DiskBackend:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def _folder(self, user: str, kind: str) -> Path:
+    def _folder(self, user: str, kind: str, create: bool = True) -> Path:
         folder = self.root / check_user(user) / kind
-        folder.mkdir(parents=True, exist_ok=True)
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def _path(self, user: str, kind: str, key: str) -> Path:
-        return self._folder(user, kind) / check_key(key)
+    def _path(self, user: str, kind: str, key: str, create: bool = True) -> Path:
+        """The file of `key`; only writers create folders, so reads leave no trace."""
+        return self._folder(user, kind, create) / check_key(key)
 
     def load(self, user: str, key: str) -> bytes | None:
         """The stored value, or None when the key has none."""
         try:
-            return self._path(user, "values", key).read_bytes()
+            return self._path(user, "values", key, create=False).read_bytes()
         except FileNotFoundError:
             return None
 
@@ -93,7 +95,7 @@ class DiskBackend:
     def read_appended(self, user: str, key: str, count: int) -> list[bytes]:
         """Up to `count` elements from the start of the appended list, in append order."""
         try:
-            raw = self._path(user, "appended", key).read_bytes()
+            raw = self._path(user, "appended", key, create=False).read_bytes()
         except FileNotFoundError:
             return []
         elements: list[bytes] = []
@@ -108,7 +110,7 @@ class DiskBackend:
         return elements
 
     def clear_appended(self, user: str, key: str) -> None:
-        self._path(user, "appended", key).unlink(missing_ok=True)
+        self._path(user, "appended", key, create=False).unlink(missing_ok=True)
 
     def lock(self, user: str, key: str, timeout: float) -> Lease | None:
         """The key's global lock (held until the lease is released), or None on timeout."""
@@ -116,7 +118,7 @@ class DiskBackend:
 
     def delete(self, user: str, key: str) -> None:
         """Forget the key's value and appended elements (its lock file stays: it may be held)."""
-        self._path(user, "values", key).unlink(missing_ok=True)
+        self._path(user, "values", key, create=False).unlink(missing_ok=True)
         self.clear_appended(user, key)
 
     def keys(self, user: str) -> list[str]:
