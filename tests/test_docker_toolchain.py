@@ -20,7 +20,7 @@ import pytest
 from faasm_cli.config import Project, toolchain_dir
 from faasm_cli.errors import ToolchainMissing
 from faasm_cli.toolchain import build_function, get_backend
-from faasm_cli.toolchain.docker_backend import INSTALL_HINT, DockerBackend, plan_mounts
+from faasm_cli.toolchain.docker_backend import INSTALL_HINT, DockerBackend, build_image, plan_mounts
 
 pytestmark = pytest.mark.docker
 
@@ -128,6 +128,17 @@ def test_missing_image_is_toolchain_missing(docker_toolchain: DockerBackend) -> 
         DockerBackend(image="faasm/toolchain:no-such-tag").check()
     assert "faasm/toolchain:no-such-tag" in caught.value.message
     assert caught.value.hint == INSTALL_HINT
+
+
+def test_image_build_failure_is_toolchain_missing(docker_toolchain: DockerBackend) -> None:
+    before = docker_toolchain.identity()
+    lines: list[str] = []
+    with pytest.raises(ToolchainMissing) as caught:
+        build_image(lines.append, base_image="faasm/no-such-base:none")
+    assert "building the docker toolchain image failed" in caught.value.message
+    assert "faasm/no-such-base:none" in caught.value.hint
+    assert any("FROM" in line for line in lines)  # progress was streamed
+    assert DockerBackend().identity() == before  # the good image keeps its tag
 
 
 def test_identity_is_the_image_id(docker_toolchain: DockerBackend) -> None:

@@ -263,6 +263,20 @@ def default_base_image(client: Any) -> str | None:
     return LOCAL_BASE_IMAGE
 
 
+def _build_hint(base: str | None) -> str:
+    retry = INSTALL_HINT.removeprefix("run ")
+    if base is None or base.startswith("debian:"):
+        return (
+            "without registry access make a local base image: `debootstrap --variant=minbase "
+            "bookworm DIR http://deb.debian.org/debian && tar -C DIR -c . | docker import - "
+            f"{LOCAL_BASE_IMAGE}`, then {retry} again"
+        )
+    return (
+        f"check that the base image {base} exists and the Debian mirror is reachable "
+        f"(the build uses the host network), then {retry} again"
+    )
+
+
 def build_image(on_log: LogFn, base_image: str | None = None, client: Any = None) -> str:
     """Build the toolchain image (host network, to reach the Debian mirror); its id."""
     from docker.errors import DockerException
@@ -290,9 +304,7 @@ def build_image(on_log: LogFn, base_image: str | None = None, client: Any = None
                 detail = chunk.get("errorDetail", {}).get("message") or chunk["error"]
                 raise ToolchainMissing(
                     f"building the docker toolchain image failed: {str(detail).strip()}",
-                    "check that the base image exists and the Debian mirror is reachable "
-                    "(the build uses the host network), then retry "
-                    f"`{INSTALL_HINT.removeprefix('run ').strip('`')}`",
+                    _build_hint(base),
                 )
             text = chunk.get("stream") or chunk.get("status")
             if text:
