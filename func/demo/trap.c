@@ -6,7 +6,7 @@
 
 FAASM_MAIN_FUNC()
 {
-    volatile int zero = 0;
+    volatile int numerator = 42, zero = 0; /* volatile: keep the compiler from folding it */
     printf("about to divide by zero\n");
-    return 1 / zero;
+    return numerator / zero;
 }
