@@ -136,4 +136,4 @@ def _reason(error: Exception) -> str:
     if not lines:
         return type(error).__name__
     reason = next((ln for ln in reversed(lines) if "wasm trap:" in ln), lines[0])
-    return reason.removeprefix("Caused by:").strip().removeprefix("wasm trap: ")
+    return reason.rpartition("wasm trap:")[2].strip() or reason

@@ -1,0 +1,51 @@
+"""WAT test modules that follow the Faasm ABI, for precise runtime tests without a toolchain.
+
+`wat_function(body)` wraps a `__faasm_call` body in a module importing every host function
+(named `$read_input`, `$chain_this`, ...) plus WASI `fd_write` and `proc_exit`.
+"""
+
+from __future__ import annotations
+
+import wasmtime
+
+from faasm_cli.runtime.host_interface import HOST_FUNCTIONS
+
+
+def _imports() -> str:
+    lines = []
+    for f in HOST_FUNCTIONS:
+        params = " ".join("i32" for _ in f.params)
+        result = f" (result {f.result})" if f.result else ""
+        short = f.name.removeprefix("__faasm_")
+        lines.append(
+            f'(import "env" "{f.name}" (func ${short} (param {params}){result}))'
+        )
+    lines.append('(import "wasi_snapshot_preview1" "fd_write" '
+                 "(func $fd_write (param i32 i32 i32 i32) (result i32)))")
+    lines.append('(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))')
+    return "\n  ".join(lines)
+
+
+def wat_function(
+    body: str,
+    *,
+    zygote: str = "(i32.const 0)",
+    extra: str = "",
+    pages: int = 2,
+    max_pages: int | None = None,
+) -> bytes:
+    limits = f"{pages} {max_pages}" if max_pages is not None else str(pages)
+    return wasmtime.wat2wasm(f"""
+(module
+  {_imports()}
+  (memory (export "memory") {limits})
+  (global $g (mut i32) (i32.const 0))
+  (func (export "__faasm_zygote") (result i32) {zygote})
+  (func (export "__faasm_call") (param $idx i32) (result i32) {body})
+  {extra}
+)""")
+
+
+# Writes the bytes of a data string at `ptr` as the call's output, returns 0.
+def output_of(ptr: int, length: int) -> str:
+    return f"(call $write_output (i32.const {ptr}) (i32.const {length})) (i32.const 0)"
