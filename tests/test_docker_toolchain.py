@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from faasm_cli.config import Project, toolchain_dir
-from faasm_cli.errors import ToolchainMissing
+from faasm_cli.errors import BadInput, ToolchainMissing
 from faasm_cli.toolchain import build_function, get_backend
 from faasm_cli.toolchain.docker_backend import INSTALL_HINT, DockerBackend, build_image, plan_mounts
 
@@ -99,25 +99,40 @@ def test_mount_plan_same_paths_toolchain_read_only(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     (root / "func" / "demo").mkdir(parents=True)
     build = root / "build" / "wasm"
-    elsewhere = tmp_path / "cache" / "sysroot"
+    elsewhere = tmp_path / "other" / "funcs"
     elsewhere.mkdir(parents=True)
     tc = toolchain_dir()
     argv = [
         "cmake",
         "-S",
-        str(root / "func"),
+        str(tc / "cmake" / "project"),
         "-B",
         str(build),
         f"-DCMAKE_TOOLCHAIN_FILE={tc / 'cmake' / 'FaasmToolchain.cmake'}",
-        f"-DFAASM_SYSROOT={elsewhere}",
+        f"-DFAASM_FUNC_DIR={elsewhere}",
+        f"-DFAASM_OUTPUT_DIR={root / 'build' / 'func'}",
         "-DCMAKE_C_COMPILER=/usr/bin/clang-19",
         "/",
     ]
-    mounts = plan_mounts(argv, build, tc)
-    assert mounts[str(tc)] == {"bind": str(tc), "mode": "ro"}
-    assert mounts[str(root)] == {"bind": str(root), "mode": "rw"}
-    assert mounts[str(elsewhere)] == {"bind": str(elsewhere), "mode": "rw"}
+    mounts = {m.target: m for m in plan_mounts(argv, root, tc)}
     assert set(mounts) == {str(tc), str(root), str(elsewhere)}  # never /usr, never /
+    assert mounts[str(tc)].read_only and mounts[str(tc)].source == str(tc)
+    assert not mounts[str(root)].read_only and mounts[str(root)].source == str(root)
+    assert not mounts[str(elsewhere)].read_only
+    # From inside the build tree the project root is still found (nearest dir holding func/).
+    assert {m.target for m in plan_mounts(["cmake"], build, tc)} == {str(tc), str(root)}
+
+
+def test_mount_plan_keeps_symlinked_paths_and_refuses_system_dirs(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    (real / "func").mkdir(parents=True)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    mounts = plan_mounts(["cmake", f"-DX={link}/func"], link, toolchain_dir())
+    project = [m for m in mounts if not m.read_only]
+    assert [(m.target, m.source) for m in project] == [(str(link), str(real))]
+    with pytest.raises(BadInput):
+        plan_mounts(["true"], Path("/usr"), toolchain_dir())
 
 
 # -- against the daemon ----------------------------------------------------------------------

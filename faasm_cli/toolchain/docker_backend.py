@@ -18,12 +18,13 @@ import io
 import os
 import tarfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from faasm_cli import __version__
 from faasm_cli.config import toolchain_dir
-from faasm_cli.errors import ToolchainMissing
+from faasm_cli.errors import BadInput, ToolchainMissing
 
 IMAGE = f"faasm/toolchain:{__version__}"
 """Tag of the toolchain image; `build_image` makes it, `DockerBackend` runs it."""
@@ -88,6 +89,10 @@ def _is_under(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
+def _is_system(path: Path) -> bool:
+    return path == Path("/") or any(_is_under(path, d) for d in _SYSTEM_DIRS)
+
+
 def _project_root(cwd: Path) -> Path:
     """The nearest ancestor of cwd (itself included) holding a `func/` tree, else cwd."""
     for candidate in (cwd, *cwd.parents):
@@ -101,38 +106,51 @@ def _path_args(argv: Sequence[str]) -> Iterator[Path]:
     for arg in argv[1:]:
         for text in (arg, arg.partition("=")[2]):
             if text.startswith("/"):
-                yield Path(text)
+                yield Path(os.path.normpath(text))
 
 
 def _mountable(path: Path) -> Path | None:
     """The directory to bind-mount so that `path` is visible, or None for system paths."""
-    path = Path(os.path.normpath(path))
     while not path.exists() and path != path.parent:
         path = path.parent
     if not path.is_dir():
         path = path.parent
-    if len(path.parts) < 3 or any(_is_under(path, d) for d in _SYSTEM_DIRS):
+    if len(path.parts) < 3 or _is_system(path) or _is_system(Path(os.path.realpath(path))):
         return None  # "/", "/tmp", "/root" or the image's own system directories
     return path
 
 
-def plan_mounts(argv: Sequence[str], cwd: Path, toolchain: Path) -> dict[str, dict[str, str]]:
-    """Bind mounts (docker SDK `volumes`) for one step, every one at its host path.
+@dataclass(frozen=True)
+class BindMount:
+    """One bind mount: the host directory `source` seen at `target` (the path the caller used)."""
 
-    The toolchain files read-only; the project root found from cwd read-write; any other
-    absolute path in argv (a cache directory, an output elsewhere) through its directory.
+    source: str
+    target: str
+    read_only: bool
+
+
+def plan_mounts(argv: Sequence[str], cwd: Path, toolchain: Path) -> list[BindMount]:
+    """The bind mounts of one step: every path the step names is seen where the host sees it.
+
+    The toolchain files read-only; the project root (nearest ancestor of cwd holding `func/`,
+    else cwd) read-write; any other absolute path in argv (a func dir elsewhere, an output
+    directory) through its nearest existing directory. System directories are never mounted.
     """
-    toolchain = toolchain.resolve()
-    mounts: dict[Path, str] = {toolchain: "ro"}
-    wanted = [_project_root(cwd.resolve())]
-    wanted += [p for p in map(_mountable, _path_args(argv)) if p is not None]
-    for path in sorted(set(wanted), key=lambda p: len(p.parts)):
-        if any(_is_under(path, m) for m in mounts if mounts[m] == "rw"):
+    toolchain = Path(os.path.abspath(toolchain))
+    root = _project_root(Path(os.path.abspath(cwd)))
+    if _is_system(root) or _is_system(Path(os.path.realpath(root))):
+        raise BadInput(
+            f"the docker toolchain cannot mount {root} into its container",
+            "run the build from your project directory (the one holding func/)",
+        )
+    chosen: list[BindMount] = [BindMount(os.path.realpath(toolchain), str(toolchain), True)]
+    wanted = {root, *(p for p in map(_mountable, _path_args(argv)) if p is not None)}
+    for path in sorted(wanted, key=lambda p: (len(p.parts), str(p))):
+        covered = [Path(m.target) for m in chosen]
+        if any(_is_under(path, c) for c in covered):
             continue
-        if _is_under(path, toolchain):
-            continue
-        mounts[path] = "rw"
-    return {str(p): {"bind": str(p), "mode": mode} for p, mode in mounts.items()}
+        chosen.append(BindMount(os.path.realpath(path), str(path), False))
+    return chosen
 
 
 class DockerBackend:
@@ -184,18 +202,22 @@ class DockerBackend:
     def run(self, argv: Sequence[str], cwd: Path, on_log: LogFn) -> int:
         """Run argv in a fresh container at cwd; stream its output; return its exit code."""
         from docker.errors import DockerException
+        from docker.types import Mount
 
         if self._image_id is None:
             self.check()
         client = self._docker()
-        cwd = Path(cwd).resolve()
+        cwd = Path(os.path.abspath(cwd))
         cwd.mkdir(parents=True, exist_ok=True)  # created by the caller, not by the daemon as root
         try:
             container = client.containers.create(
                 self._image_id,
                 command=list(argv),
                 working_dir=str(cwd),
-                volumes=plan_mounts(argv, cwd, toolchain_dir()),
+                mounts=[
+                    Mount(m.target, m.source, type="bind", read_only=m.read_only)
+                    for m in plan_mounts(argv, cwd, toolchain_dir())
+                ],
                 network_mode="none",
                 user=self.user,
                 environment={"HOME": "/tmp", "TMPDIR": "/tmp"},
