@@ -20,3 +20,10 @@ def test_fix_command_names_packages() -> None:
     command = apt_install_command(["wasi-libc", "wasi-libc", "cmake"])
     assert command.endswith("apt-get install -y wasi-libc cmake")
     assert "clang-19" in SYSTEM_PACKAGES and "libc++abi-19-dev-wasm32" in SYSTEM_PACKAGES
+
+
+def test_optional_checks_are_marked() -> None:
+    checks = {c.name: c for c in doctor()}
+    assert not checks["docker toolchain"].required
+    assert not checks["cc (native builds)"].required
+    assert checks["clang"].required

@@ -17,12 +17,17 @@ from faasm_cli.toolchain.packages import (
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the doctor's report. `fix` is a command to paste, empty when ok."""
+    """One line of the doctor's report. `fix` is a command to paste, empty when ok.
+
+    `required` is False for what only some commands need (native builds, the docker toolchain):
+    the system toolchain is usable when every required check is ok.
+    """
 
     name: str
     ok: bool
     detail: str
     fix: str = ""
+    required: bool = True
 
 
 def _wasm_checks() -> list[Check]:
@@ -41,7 +46,7 @@ def _wasm_checks() -> list[Check]:
     ]
 
 
-def _tool_checks(tools: dict[str, str], purpose: str) -> list[Check]:
+def _tool_checks(tools: dict[str, str], purpose: str, required: bool) -> list[Check]:
     checks = []
     for tool, package in tools.items():
         found = shutil.which(tool)
@@ -50,6 +55,7 @@ def _tool_checks(tools: dict[str, str], purpose: str) -> list[Check]:
             found is not None,
             found or f"{tool} not on PATH",
             "" if found else apt_install_command([package]),
+            required,
         ))
     return checks
 
@@ -60,19 +66,20 @@ def _docker_check() -> Check:
 
         backend = get_backend("docker")
         backend.check()
-        return Check("docker toolchain", True, backend.identity().splitlines()[0])
+        return Check("docker toolchain", True, backend.identity().splitlines()[0],
+                     required=False)
     except FaasmError as exc:
         return Check("docker toolchain", False, exc.message,
-                     exc.hint or "faasm toolchain install --toolchain docker")
+                     exc.hint or "faasm toolchain install --toolchain docker", required=False)
     except ImportError as exc:  # the docker backend module or SDK is absent
-        return Check("docker toolchain", False, str(exc), "pip install docker")
+        return Check("docker toolchain", False, str(exc), "pip install docker", required=False)
 
 
 def doctor(*, include_docker: bool = True) -> list[Check]:
     """Check the system toolchain, native build tools and (optionally) the docker toolchain."""
     checks = _wasm_checks()
-    checks += _tool_checks(TOOL_PACKAGES, "")
-    checks += _tool_checks(NATIVE_TOOL_PACKAGES, "native builds")
+    checks += _tool_checks(TOOL_PACKAGES, "", required=True)
+    checks += _tool_checks(NATIVE_TOOL_PACKAGES, "native builds", required=False)
     if include_docker:
         checks.append(_docker_check())
     return checks
