@@ -148,6 +148,7 @@ class Runtime:
         call_id = message.id or self._next_id()
         result = self._execute(loaded, message.idx, message.input_data, call_id, 0, group)
         result.chained = group.finish(call_id)
+        self._loader.state.flush()  # state changed by the call tree survives this process
         return result
 
     def _next_id(self) -> int:
