@@ -65,6 +65,18 @@ def _docker_host() -> str:
     return os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
 
 
+def _reason(exc: BaseException) -> str:
+    """A short cause for a failed connection (the SDK nests urllib3 errors in its messages)."""
+    text = str(exc)
+    if "FileNotFoundError" in text or "No such file" in text:
+        return "no socket there (is dockerd running?)"
+    if "ConnectionRefused" in text or "Connection refused" in text:
+        return "connection refused (is dockerd running?)"
+    if "ermission denied" in text or "PermissionError" in text:
+        return "permission denied on the socket"
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def connect() -> Any:
     """A `docker.DockerClient` that answered a ping, or ToolchainMissing saying how to get one."""
     import docker  # lazy: importing the SDK costs ~100 ms and only this backend needs it
@@ -74,7 +86,7 @@ def connect() -> Any:
         client = docker.from_env()
         client.ping()
     except (DockerException, OSError) as exc:  # requests' errors are OSErrors
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = _reason(exc)
         if "ermission denied" in reason:
             hint = "run as root or add your user to the `docker` group"
         else:
