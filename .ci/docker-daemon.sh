@@ -46,21 +46,32 @@ fi
 
 # 2. Daemon ---------------------------------------------------------------------------------
 daemon_up() { timeout 10 docker info >/dev/null 2>&1; }
-if daemon_up; then
-    log "dockerd already running"
-else
-    log "starting dockerd (log: $DOCKERD_LOG)"
+
+# start_dockerd DRIVER: start the daemon with that storage driver; 0 once it answers, 1 if it died.
+start_dockerd() {
+    log "starting dockerd --storage-driver=$1 (log: $DOCKERD_LOG)"
     # setsid + nohup: the daemon outlives this script and its CI step.
-    setsid nohup dockerd --storage-driver=overlay2 --iptables=false --bridge=none \
+    setsid nohup dockerd --storage-driver="$1" --iptables=false --bridge=none \
         >>"$DOCKERD_LOG" 2>&1 </dev/null &
-    deadline=$(($(date +%s) + READY_TIMEOUT))
+    local pid=$! deadline=$(($(date +%s) + READY_TIMEOUT))
     until daemon_up; do
+        kill -0 "$pid" 2>/dev/null || return 1
         if [ "$(date +%s)" -ge "$deadline" ]; then
             tail -n 20 "$DOCKERD_LOG" >&2 || true
-            die "dockerd did not answer within ${READY_TIMEOUT}s (log: $DOCKERD_LOG)"
+            die "dockerd (pid $pid) did not answer within ${READY_TIMEOUT}s (log: $DOCKERD_LOG)"
         fi
         sleep 1
     done
+}
+
+if daemon_up; then
+    log "dockerd already running"
+else
+    # overlay2 is fast; vfs is the fallback where overlayfs cannot nest (slow, but works).
+    if ! start_dockerd overlay2; then
+        log "dockerd exited with overlay2: $(tail -n 50 "$DOCKERD_LOG" | grep -i error | tail -n 1 | cut -c1-200)"
+        start_dockerd vfs || { tail -n 20 "$DOCKERD_LOG" >&2; die "dockerd does not start (log: $DOCKERD_LOG)"; }
+    fi
     log "dockerd ready"
 fi
 
