@@ -7,6 +7,7 @@ function's output bytes, a table, or a JSON document.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -67,11 +68,25 @@ def log_line(line: str) -> None:
     sys.stderr.flush()
 
 
+_BUILD_CHATTER = re.compile(r"^(-- |\[\d+/\d+\] |ninja: )")
+
+
 @contextmanager
 def progress(label: str) -> Iterator[Callable[[str], None]]:
-    """A spinner on stderr while work runs; yields a log function that prints above it."""
-    with _err.status(_escape(label)):
-        yield log_line
+    """A spinner on stderr while work runs; yields a log function for the work's output.
+
+    Build-system chatter (CMake's `-- ...`, ninja's `[3/8] ...`) becomes the spinner's status line
+    (printed in full with -v); every other line, such as a compiler diagnostic, is shown verbatim.
+    """
+    with _err.status(_escape(label)) as status:
+
+        def log(line: str) -> None:
+            if _BUILD_CHATTER.match(line) and not _verbose:
+                status.update(f"{_escape(label)} [dim]{_escape(line.strip()[:70])}[/dim]")
+            else:
+                log_line(line)
+
+        yield log
 
 
 def raw_output(data: bytes) -> None:

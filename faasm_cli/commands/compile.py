@@ -7,7 +7,13 @@ from typing import Annotated
 import typer
 
 from faasm_cli import console
-from faasm_cli.commands.options import FuncDirOption, OutputOption, ToolchainOption, VerboseOption
+from faasm_cli.commands.options import (
+    FuncDirOption,
+    OutputOption,
+    Toolchain,
+    ToolchainOption,
+    VerboseOption,
+)
 from faasm_cli.config import Project
 from faasm_cli.console import OutputFormat
 from faasm_cli.errors import BadInput
@@ -25,7 +31,7 @@ def compile_command(
     native: Annotated[
         bool, typer.Option("--native", help="Build a native executable (for gdb) instead.")
     ] = False,
-    toolchain: ToolchainOption = "system",
+    toolchain: ToolchainOption = Toolchain.system,
     func_dir: FuncDirOption = None,
     output: OutputOption = OutputFormat.text,
     verbose: VerboseOption = False,
@@ -46,13 +52,13 @@ def compile_command(
         )
     project = Project.locate(func_dir)
     target = f"{user}/*" if function is None else f"{user}/{function}"
-    with console.progress(f"Compiling {target} ({toolchain})") as log:
+    with console.progress(f"Compiling {target} ({toolchain.value})") as log:
         if function is None:
-            results = build_user(project, user, backend=toolchain, native=native, on_log=log)
+            results = build_user(project, user, backend=toolchain.value, native=native, on_log=log)
         else:
             results = [
                 build_function(
-                    project, user, function, backend=toolchain, native=native, on_log=log
+                    project, user, function, backend=toolchain.value, native=native, on_log=log
                 )
             ]
     _report(results, output)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from faasm_cli import console
@@ -20,12 +20,16 @@ FuncDirOption = Annotated[
         show_default=False,
     ),
 ]
+class Toolchain(str, Enum):
+    system = "system"
+    docker = "docker"
+
+
 ToolchainOption = Annotated[
-    str,
+    Toolchain,
     typer.Option(
         "--toolchain",
         help="Build with the host's clang ('system') or the container image ('docker').",
-        click_type=click.Choice(["system", "docker"]),
     ),
 ]
 OutputOption = Annotated[

@@ -9,7 +9,13 @@ import typer
 from rich.tree import Tree
 
 from faasm_cli import console
-from faasm_cli.commands.options import FuncDirOption, OutputOption, ToolchainOption, VerboseOption
+from faasm_cli.commands.options import (
+    FuncDirOption,
+    OutputOption,
+    Toolchain,
+    ToolchainOption,
+    VerboseOption,
+)
 from faasm_cli.config import Project
 from faasm_cli.console import OutputFormat
 from faasm_cli.local_run import exit_code, read_input, run_function
@@ -34,7 +40,7 @@ def run_command(
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Wall-clock limit in seconds.", min=0.001)
     ] = None,
-    toolchain: ToolchainOption = "system",
+    toolchain: ToolchainOption = Toolchain.system,
     func_dir: FuncDirOption = None,
     output: OutputOption = OutputFormat.text,
     verbose: VerboseOption = False,
@@ -59,14 +65,14 @@ def run_command(
     project = Project.locate(func_dir)
     if wasm is None:
         project.source(user, function)
-    if wasm is None and is_stale(project, user, function, backend=toolchain):
-        with console.progress(f"Compiling {user}/{function} ({toolchain})") as log:
+    if wasm is None and is_stale(project, user, function, backend=toolchain.value):
+        with console.progress(f"Compiling {user}/{function} ({toolchain.value})") as log:
             result = run_function(
-                project, user, function, data, backend=toolchain, timeout=timeout, on_log=log
+                project, user, function, data, backend=toolchain.value, timeout=timeout, on_log=log
             )
     else:
         result = run_function(
-            project, user, function, data, backend=toolchain, timeout=timeout, wasm=wasm,
+            project, user, function, data, backend=toolchain.value, timeout=timeout, wasm=wasm,
             on_log=console.log_line,
         )
     _render(result, output, verbose)

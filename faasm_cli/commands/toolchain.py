@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from faasm_cli import console
-from faasm_cli.commands.options import OutputOption, ToolchainOption, VerboseOption
+from faasm_cli.commands.options import OutputOption, Toolchain, ToolchainOption, VerboseOption
 from faasm_cli.console import OutputFormat
 from faasm_cli.toolchain import doctor, install
 
@@ -20,7 +20,7 @@ app = typer.Typer(
 def doctor_command(output: OutputOption = OutputFormat.text, verbose: VerboseOption = False) -> None:
     """Show what was found, what is missing and the exact command that fixes it.
 
-    Exit code 0 when the system toolchain is complete, 3 otherwise.
+    Exit code 0 when every required part is there (docker is optional), 3 otherwise.
 
     Example:
 
@@ -37,11 +37,11 @@ def doctor_command(output: OutputOption = OutputFormat.text, verbose: VerboseOpt
             ["check", "status", "found", "fix"],
             [(c.name, "ok" if c.ok else "MISSING", c.detail, "" if c.ok else c.fix) for c in checks],
         )
-    raise typer.Exit(0 if all(c.ok for c in checks) else 3)
+    raise typer.Exit(0 if all(c.ok for c in checks if c.required) else 3)
 
 
 @app.command("install")
-def install_command(toolchain: ToolchainOption = "system", verbose: VerboseOption = False) -> None:
+def install_command(toolchain: ToolchainOption = Toolchain.system, verbose: VerboseOption = False) -> None:
     """Install the toolchain: Debian packages (as root) or the container image.
 
     Examples:
@@ -50,6 +50,6 @@ def install_command(toolchain: ToolchainOption = "system", verbose: VerboseOptio
 
       faasm toolchain install --toolchain docker
     """
-    with console.progress(f"Installing the {toolchain} toolchain") as log:
-        install(backend=toolchain, on_log=log)
-    console.success(f"{toolchain} toolchain installed")
+    with console.progress(f"Installing the {toolchain.value} toolchain") as log:
+        install(backend=toolchain.value, on_log=log)
+    console.success(f"{toolchain.value} toolchain installed")
