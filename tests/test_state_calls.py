@@ -462,3 +462,45 @@ def test_push_pull_and_partial_push_through_pointers(
     assert here.get(ptr, 8) == b"bbccbbbb"
     with pytest.raises(CallFailed, match="total length -1"):
         here.call("pull_state", here.key("v"), -1)
+
+
+def test_flush_rewrites_a_mapped_value_only_if_a_byte_changed(
+    engine_module: tuple[wasmtime.Engine, wasmtime.Module], tmp_path: Path
+) -> None:
+    state = LocalStateStore(tmp_path / "state")
+    state.set("demo", "v", b"abcdefgh")
+    state.flush()
+    stored = tmp_path / "state" / "demo" / "values" / "v"
+    before = stored.stat().st_ino
+    reader = Guest(engine_module, state)
+    ptr = reader.call("read_state_ptr", reader.key("v"), 8)
+    assert isinstance(ptr, int) and reader.get(ptr, 8) == b"abcdefgh"
+    release_call_resources(reader.ctx)
+    state.flush()
+    assert stored.stat().st_ino == before  # only read: not written again
+    writer = Guest(engine_module, state)
+    ptr = writer.call("read_state_ptr", writer.key("v"), 8)
+    assert isinstance(ptr, int)
+    writer.store8(ptr + 7, ord("H"))
+    state.flush()  # while still mapped
+    assert stored.read_bytes() == b"abcdefgH"
+    writer.store8(ptr, ord("A"))
+    release_call_resources(writer.ctx)
+    state.flush()
+    assert stored.read_bytes() == b"AbcdefgH"
+
+
+def test_deleting_a_mapped_value_leaves_the_mapping_valid(
+    guest: Guest, state: LocalStateStore
+) -> None:
+    ptr = guest.call("read_state_ptr", guest.key("gone"), 16)
+    assert isinstance(ptr, int)
+    guest.store8(ptr, 5)
+    state.delete("demo", "gone")
+    assert guest.load8(ptr) == 5  # the old pages live on for this call
+    guest.store8(ptr, 6)
+    assert state.get("demo", "gone") == b""
+    assert guest.call("read_state_ptr", guest.key("gone"), 16) == ptr  # same call, same pointer
+    release_call_resources(guest.ctx)
+    state.flush()
+    assert state.keys("demo") == []

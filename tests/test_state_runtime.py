@@ -7,14 +7,14 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import wasmtime
 
 from faasm_cli.config import Project
-from faasm_cli.runtime import Runtime
-from faasm_cli.runtime import state_calls
+from faasm_cli.runtime import Runtime, state_calls
 from faasm_cli.runtime.state import LocalStateStore
 from faasm_cli.toolchain import build_function
 
@@ -40,9 +40,9 @@ def _runtime(wasm_dir: Path, root: Path) -> Runtime:
 
 
 @pytest.fixture
-def runtime(wasm_dir: Path, tmp_path: Path) -> Runtime:
+def runtime(wasm_dir: Path, tmp_path: Path) -> Iterator[Runtime]:
     rt = _runtime(wasm_dir, tmp_path / "state")
-    yield rt  # type: ignore[misc]
+    yield rt
     rt.close()
 
 
@@ -162,10 +162,10 @@ SHARING_WAT = """
 
 
 @pytest.fixture
-def sharing(tmp_path: Path) -> Runtime:
+def sharing(tmp_path: Path) -> Iterator[Runtime]:
     rt = Runtime(state_store=LocalStateStore(tmp_path / "state"), timeout=20)
     rt.register("demo", "sharing", bytes(wasmtime.wat2wasm(SHARING_WAT)))
-    yield rt  # type: ignore[misc]
+    yield rt
     rt.close()
 
 

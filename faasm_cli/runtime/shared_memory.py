@@ -17,6 +17,7 @@ import ctypes
 import errno
 import mmap
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -66,9 +67,11 @@ class SharedBuffer:
 
     def __init__(self, name: str, capacity: int = 0) -> None:
         self._fd = os.memfd_create(f"faasm-state:{name}", os.MFD_CLOEXEC)
+        self._close_fd = weakref.finalize(self, os.close, self._fd)  # also when dropped unclosed
         self._capacity = 0
         self._map: mmap.mmap | None = None
         self._view: ctypes.Array[ctypes.c_char] | None = None
+        self._base = 0  # host address of the host mapping
         self.ensure_capacity(capacity)
 
     @property
@@ -80,10 +83,10 @@ class SharedBuffer:
     def closed(self) -> bool:
         return self._fd < 0
 
-    def _host(self) -> tuple[mmap.mmap, int]:
-        if self._map is None or self._view is None:
+    def _host(self) -> mmap.mmap:
+        if self._map is None:
             raise OSError(errno.EBADF, "shared state buffer is closed")
-        return self._map, ctypes.addressof(self._view)
+        return self._map
 
     def ensure_capacity(self, length: int) -> None:
         """Grow the memfd (never shrink it) so it holds at least `length` bytes."""
@@ -96,15 +99,18 @@ class SharedBuffer:
         self._release_host_map()
         self._map = mmap.mmap(self._fd, wanted)
         self._view = (ctypes.c_char * wanted).from_buffer(self._map)
+        self._base = ctypes.addressof(self._view)
         self._capacity = wanted
 
     def _release_host_map(self) -> None:
         self._view = None  # drops the buffer export so the mmap can close
+        self._base = 0
         if self._map is not None:
             self._map.close()
             self._map = None
 
     def _check(self, offset: int, length: int) -> None:
+        """Reject a range outside the buffer (a closed buffer has capacity 0)."""
         if offset < 0 or length < 0 or offset + length > self._capacity:
             raise ValueError(
                 f"range {offset}+{length} outside shared buffer of {self._capacity} bytes"
@@ -112,38 +118,35 @@ class SharedBuffer:
 
     def read(self, offset: int, length: int) -> bytes:
         self._check(offset, length)
-        host, _ = self._host()
-        return host[offset : offset + length]
+        return self._host()[offset : offset + length]
 
     @contextmanager
     def view(self, offset: int, length: int) -> Iterator[memoryview]:
         """A no-copy view of a range, for writing it to a file; released on exit."""
         self._check(offset, length)
-        host, _ = self._host()
-        with memoryview(host) as whole, whole[offset : offset + length] as part:
+        with memoryview(self._host()) as whole, whole[offset : offset + length] as part:
             yield part
 
     def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         self._check(offset, len(data))
-        host, _ = self._host()
-        host[offset : offset + len(data)] = data
+        self._host()[offset : offset + len(data)] = data
 
     def zero(self, offset: int, length: int) -> None:
         self._check(offset, length)
-        _, base = self._host()
-        ctypes.memset(base + offset, 0, length)
+        if length:
+            ctypes.memset(self._base + offset, 0, length)
 
     def copy_out(self, offset: int, address: int, length: int) -> None:
         """memcpy `length` bytes at `offset` to a host address (e.g. guest memory): one copy."""
         self._check(offset, length)
-        _, base = self._host()
-        ctypes.memmove(address, base + offset, length)
+        if length:
+            ctypes.memmove(address, self._base + offset, length)
 
     def copy_in(self, offset: int, address: int, length: int) -> None:
         """memcpy `length` bytes from a host address (e.g. guest memory) to `offset`."""
         self._check(offset, length)
-        _, base = self._host()
-        ctypes.memmove(base + offset, address, length)
+        if length:
+            ctypes.memmove(self._base + offset, address, length)
 
     def map_at(self, address: int, length: int) -> None:
         """Map the first `length` bytes (whole pages, within capacity) at a guest's address."""
@@ -158,6 +161,6 @@ class SharedBuffer:
         if self.closed:
             return
         self._release_host_map()
-        os.close(self._fd)
+        self._close_fd()
         self._fd = -1
         self._capacity = 0

@@ -16,8 +16,7 @@ from __future__ import annotations
 import bisect
 import ctypes
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -205,7 +204,12 @@ class _DirtyRanges:
 
 
 class _Value:
-    """The local replica of one value. Guarded by `lock`; `size` <= buffer capacity."""
+    """The local replica of one value; `with value:` holds its lock. `size` <= capacity.
+
+    Writes through guest pointers are invisible to the store, so a value mapped since its last
+    save counts as changed (`touched`); `clean` keeps the durable bytes from when the first
+    mapping was made, so a value that was only read through pointers is not written again.
+    """
 
     def __init__(self, name: str, data: bytes | None) -> None:
         self.lock = threading.Lock()
@@ -213,15 +217,36 @@ class _Value:
         self.size = 0
         self.exists = data is not None
         self.dirty = _DirtyRanges()
-        self.mapped = 0  # live guest mappings: any byte may change without a flag
-        self.touched = False  # a mapping existed since the last full save
+        self.mapped = 0  # live guest mappings
+        self.touched = False  # a mapping existed since the last save
+        self.clean: bytes | None = None
         if data:
             self.buffer.write(0, data)
             self.size = len(data)
 
+    def __enter__(self) -> _Value:
+        self.lock.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
     @property
     def unsaved(self) -> bool:
         return self.exists and (bool(self.dirty) or self.touched or self.mapped > 0)
+
+    def mapping_added(self) -> None:
+        if not self.mapped and not self.touched and not self.dirty and self.exists:
+            self.clean = self.buffer.read(0, self.size)  # in sync with the backend now
+        self.mapped += 1
+        self.touched = True
+
+    def unchanged(self) -> bool:
+        """True when only pointer access happened since the last save and no byte changed."""
+        if self.dirty or self.clean is None or len(self.clean) != self.size:
+            return False
+        with self.buffer.view(0, self.size) as current:
+            return current == self.clean
 
     def resize(self, size: int, overwritten: bool = False) -> None:
         """Set the length, zeroing bytes that leave the value and those that enter it unless
@@ -242,11 +267,13 @@ class _Value:
         present = max(0, min(length, self.size - offset))
         if present:
             self.buffer.copy_out(offset, address, present)
-        ctypes.memset(address + present, 0, length - present)
+        if present < length:
+            ctypes.memset(address + present, 0, length - present)
 
     def saved(self) -> None:
         self.dirty.clear()
         self.touched = self.mapped > 0
+        self.clean = self.buffer.read(0, self.size) if self.mapped else None
 
 
 class ReplicatedStateStore:
@@ -261,6 +288,7 @@ class ReplicatedStateStore:
     # -- replicas -------------------------------------------------------------------------
 
     def _replica(self, user: str, key: str) -> _Value:
+        """The key's replica, loaded on first use. Use as `with self._replica(...) as value:`."""
         value = self._values.get((user, key))  # present means validated
         if value is not None:
             return value
@@ -271,16 +299,6 @@ class ReplicatedStateStore:
                 value = _Value(f"{user}/{key}", self.backend.load(user, key))
                 self._values[ident] = value
             return value
-
-    @contextmanager
-    def _locked(self, user: str, key: str) -> Iterator[_Value]:
-        """The key's replica with its lock held (a replica closed by `delete` is replaced)."""
-        while True:
-            value = self._replica(user, key)
-            with value.lock:
-                if not value.buffer.closed:
-                    yield value
-                    return
 
     def _persist(self, user: str, key: str, value: _Value, partial: bool) -> None:
         """Write the replica to the backend: only its dirty ranges if `partial` allows it."""
@@ -306,14 +324,14 @@ class ReplicatedStateStore:
     # -- whole values -----------------------------------------------------------------------
 
     def get(self, user: str, key: str) -> bytes:
-        with self._locked(user, key) as value:
+        with self._replica(user, key) as value:
             return value.buffer.read(0, value.size)
 
     def _replace(
         self, user: str, key: str, length: int, fill: Callable[[SharedBuffer], None]
     ) -> None:
         check_range(key, length, 0, length)
-        with self._locked(user, key) as value:
+        with self._replica(user, key) as value:
             value.resize(length, overwritten=True)
             fill(value.buffer)
             value.dirty.mark_whole()
@@ -325,7 +343,7 @@ class ReplicatedStateStore:
         self._replace(user, key, length, lambda buffer: buffer.copy_in(0, address, length))
 
     def size(self, user: str, key: str) -> int:
-        with self._locked(user, key) as value:
+        with self._replica(user, key) as value:
             return value.size
 
     # -- ranges -----------------------------------------------------------------------------
@@ -335,7 +353,7 @@ class ReplicatedStateStore:
         total: int | None = None,
     ) -> int:
         check_range(key, offset + length if total is None else total, offset, length)
-        with self._locked(user, key) as value:
+        with self._replica(user, key) as value:
             value.read_to(offset, length, address)
             return value.size
 
@@ -352,7 +370,7 @@ class ReplicatedStateStore:
         fill: Callable[[SharedBuffer], None],
     ) -> None:
         check_range(key, total, offset, length)
-        with self._locked(user, key) as value:
+        with self._replica(user, key) as value:
             value.grow_to(total)
             fill(value.buffer)
             value.dirty.add(offset, offset + length)
@@ -371,41 +389,39 @@ class ReplicatedStateStore:
         check_range(key, total, 0, total)
         if total <= 0:
             raise StateError(f"state key {key!r}: a pointer needs a total length above 0")
-        with self._locked(user, key) as value:
+        with self._replica(user, key) as value:
             value.grow_to(total)
             try:
                 value.buffer.map_at(address, round_to_pages(total))
             except (OSError, ValueError) as error:
                 raise StateError(f"could not map state key {key!r}: {error}") from error
-            value.mapped += 1
-            value.touched = True
+            value.mapping_added()
 
     def unmap_shared(self, user: str, key: str, address: int, length: int) -> None:
         unmap_at(address, length)
         value = self._values.get((user, key))
         if value is not None:
-            with value.lock:
+            with value:
                 value.mapped = max(0, value.mapped - 1)
-                value.touched = True
 
     # -- durability -------------------------------------------------------------------------
 
     def flag_dirty(self, user: str, key: str, total: int, offset: int, length: int) -> None:
         check_range(key, total, offset, length)
-        with self._locked(user, key) as value:
+        with self._replica(user, key) as value:
             value.grow_to(total)
             value.dirty.add(offset, offset + length)
 
     def push(self, user: str, key: str) -> None:
-        with self._locked(user, key) as value:
+        with self._replica(user, key) as value:
             self._persist(user, key, value, partial=False)
 
     def push_partial(self, user: str, key: str) -> None:
-        with self._locked(user, key) as value:
+        with self._replica(user, key) as value:
             self._persist(user, key, value, partial=True)
 
     def pull(self, user: str, key: str) -> None:
-        with self._locked(user, key) as value:
+        with self._replica(user, key) as value:
             data = self.backend.load(user, key)
             if data is None:
                 return
@@ -417,10 +433,14 @@ class ReplicatedStateStore:
         with self._lock:
             items = list(self._values.items())
         for (user, key), value in items:
-            with value.lock:
-                if value.unsaved and not value.buffer.closed:
-                    whole = value.touched or value.mapped > 0
-                    self._persist(user, key, value, partial=not whole)
+            with value:
+                if not value.unsaved:
+                    continue
+                if value.unchanged():
+                    value.touched = value.mapped > 0
+                    continue
+                whole = value.touched or value.mapped > 0
+                self._persist(user, key, value, partial=not whole)
 
     # -- appended elements ------------------------------------------------------------------
 
@@ -472,10 +492,7 @@ class ReplicatedStateStore:
     def delete(self, user: str, key: str) -> None:
         ident = (check_user(user), check_key(key))
         with self._lock:
-            value = self._values.pop(ident, None)
-        if value is not None:
-            with value.lock:
-                value.buffer.close()
+            self._values.pop(ident, None)  # a call still using the old replica writes to it alone
         self.backend.delete(user, key)
 
     def keys(self, user: str) -> list[str]:
@@ -489,7 +506,7 @@ class ReplicatedStateStore:
         with self._lock:
             values, self._values = list(self._values.values()), {}
         for value in values:
-            with value.lock:
+            with value:
                 value.buffer.close()
 
 
