@@ -55,8 +55,10 @@ def test_json_output_carries_result_fields(project: Path) -> None:
 
 
 def test_exit_code_is_the_return_value(project: Path) -> None:
-    result = run_cli("run", "demo", "exit_code", cwd=project)
-    assert result.returncode == 3
+    returned = run_cli("run", "demo", "exit_code", cwd=project)
+    assert (returned.returncode, returned.stdout) == (2, b"failing on purpose")
+    exited = run_cli("run", "demo", "exit3", cwd=project)
+    assert exited.returncode == 3
 
 
 def test_unchanged_function_is_not_rebuilt(project: Path) -> None:
@@ -167,3 +169,24 @@ def test_help_everywhere_has_examples(command: list[str], tmp_path: Path) -> Non
     result = run_cli(*command, "--help", cwd=tmp_path)
     assert result.returncode == 0
     assert "Example" in result.stdout.decode()
+
+
+def test_missing_toolchain_gives_the_doctors_fix(project: Path) -> None:
+    (project / "func" / "demo" / "fresh.c").write_text(
+        '#include "faasm/faasm.h"\nFAASM_MAIN_FUNC() { return 0; }\n'
+    )
+    result = run_cli(
+        "compile", "demo", "fresh", cwd=project, env={"WASI_SDK_PATH": "/nonexistent/wasi-sdk"}
+    )
+    assert result.returncode == 3
+    line = _one_line_error(result.stderr)
+    assert "/nonexistent/wasi-sdk" in line
+    assert "faasm toolchain" in line or "WASI_SDK_PATH" in line
+
+
+def test_doctor_reports_each_check_as_json(tmp_path: Path) -> None:
+    result = run_cli("toolchain", "doctor", "--output", "json", cwd=tmp_path)
+    checks = {check["name"]: check for check in json.loads(result.stdout)}
+    assert checks["clang"]["ok"] is True
+    assert checks["wasi-libc"]["detail"].endswith("libc.a")
+    assert result.returncode == 0
