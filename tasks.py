@@ -11,8 +11,14 @@ PYTHON = sys.executable
 
 
 @task(positional=["user", "function"], help={"all_functions": "build every function of USER"})
-def compile(c: Context, user: str, function: str = "", all_functions: bool = False,
-            toolchain: str = "system", native: bool = False) -> None:
+def compile(
+    c: Context,
+    user: str,
+    function: str = "",
+    all_functions: bool = False,
+    toolchain: str = "system",
+    native: bool = False,
+) -> None:
     """Compile a function: inv compile demo hello [--toolchain docker] [--native]."""
     target = "--all" if all_functions or not function else function
     flags = f"--toolchain {toolchain}" + (" --native" if native else "")

@@ -17,7 +17,7 @@ from bench.timing import median_seconds, report, run_process
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 15
 
-BASELINE = r'''
+BASELINE = r"""
 import sys, wasmtime
 from faasm_cli.runtime.host_interface import HOST_FUNCTIONS
 engine = wasmtime.Engine()
@@ -43,7 +43,7 @@ exports = instance.exports(store)
 exports["_initialize"](store)
 exports["__faasm_call"](store, 0)
 sys.stdout.buffer.write(b"".join(out))
-'''
+"""
 
 
 def main() -> None:
@@ -57,11 +57,16 @@ def main() -> None:
         serialized.write_bytes(wasmtime.Module(wasmtime.Engine(), wasm.read_bytes()).serialize())
         script = Path(scratch) / "baseline.py"
         script.write_text(BASELINE)
-        check = subprocess.run([sys.executable, str(script), str(serialized)], cwd=ROOT,
-                               capture_output=True, check=True)
+        check = subprocess.run(
+            [sys.executable, str(script), str(serialized)],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
         assert check.stdout == b"Hello faasm!", check.stdout
-        baseline = median_seconds(run_process([sys.executable, str(script), str(serialized)],
-                                              cwd=ROOT), RUNS)
+        baseline = median_seconds(
+            run_process([sys.executable, str(script), str(serialized)], cwd=ROOT), RUNS
+        )
         ours = median_seconds(run_process([*faasm, "run", "demo", "hello"], cwd=ROOT), RUNS)
     report("faasm run demo hello (process)", ours, "wasmtime-py script (process)", baseline)
     noop = median_seconds(run_process([*faasm, "compile", "demo", "hello"], cwd=ROOT), RUNS)

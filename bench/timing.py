@@ -28,8 +28,9 @@ def run_process(argv: Sequence[str], **kwargs: object) -> Callable[[], object]:
     return action
 
 
-def report(name: str, value_s: float, baseline_name: str | None = None,
-           baseline_s: float | None = None) -> None:
+def report(
+    name: str, value_s: float, baseline_name: str | None = None, baseline_s: float | None = None
+) -> None:
     line = f"{name}: {value_s * 1000:.2f} ms (median)"
     if baseline_name and baseline_s:
         line += f"; {baseline_name}: {baseline_s * 1000:.2f} ms; ratio {value_s / baseline_s:.2f}x"

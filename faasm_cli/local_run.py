@@ -25,7 +25,9 @@ def read_input(text: str | None, file: str | None) -> bytes:
     if file is not None:
         path = Path(file)
         if not path.is_file():
-            raise NotFound(f"input file {file} does not exist", "check the path given to --input-file")
+            raise NotFound(
+                f"input file {file} does not exist", "check the path given to --input-file"
+            )
         return path.read_bytes()
     return (text or "").encode()
 
@@ -53,10 +55,9 @@ def run_function(
         wasm = resolve(user, function)
     elif not wasm.is_file():
         raise NotFound(f"wasm file {wasm} does not exist", "check the path given to --wasm")
-    runtime_options = {} if timeout is None else {"timeout": timeout}
-    with Runtime(resolver=resolve, **runtime_options) as runtime:
+    with Runtime(resolver=resolve) as runtime:
         runtime.register(user, function, wasm)
-        return runtime.call(user, function, input_data=input_data)
+        return runtime.call(user, function, input_data=input_data, timeout=timeout)
 
 
 def exit_code(result: CallResult) -> int:

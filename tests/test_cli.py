@@ -161,9 +161,20 @@ def test_func_dir_option_points_elsewhere(project: Path, tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["compile"], ["run"], ["toolchain"], ["toolchain", "doctor"], ["toolchain", "install"],
-     ["state"], ["state", "get"], ["state", "set"], ["state", "upload"], ["state", "delete"],
-     ["state", "list"]],
+    [
+        [],
+        ["compile"],
+        ["run"],
+        ["toolchain"],
+        ["toolchain", "doctor"],
+        ["toolchain", "install"],
+        ["state"],
+        ["state", "get"],
+        ["state", "set"],
+        ["state", "upload"],
+        ["state", "delete"],
+        ["state", "list"],
+    ],
 )
 def test_help_everywhere_has_examples(command: list[str], tmp_path: Path) -> None:
     result = run_cli(*command, "--help", cwd=tmp_path)

@@ -47,9 +47,7 @@ def compile_command(
       faasm compile demo echo --native && ./build/native/demo/echo --input hi
     """
     if (function is None) == (not all_functions):
-        raise BadInput(
-            "name one function or pass --all", "e.g. faasm compile demo hello"
-        )
+        raise BadInput("name one function or pass --all", "e.g. faasm compile demo hello")
     project = Project.locate(func_dir)
     target = f"{user}/*" if function is None else f"{user}/{function}"
     with console.progress(f"Compiling {target} ({toolchain.value})") as log:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +20,9 @@ FuncDirOption = Annotated[
         show_default=False,
     ),
 ]
-class Toolchain(str, Enum):
+
+
+class Toolchain(StrEnum):
     system = "system"
     docker = "docker"
 
@@ -36,6 +38,7 @@ OutputOption = Annotated[
     OutputFormat,
     typer.Option("--output", "-o", help="'text' for people, 'json' for scripts."),
 ]
+
 
 def _remember_verbose(value: bool) -> bool:
     if value:

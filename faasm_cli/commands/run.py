@@ -72,7 +72,13 @@ def run_command(
             )
     else:
         result = run_function(
-            project, user, function, data, backend=toolchain.value, timeout=timeout, wasm=wasm,
+            project,
+            user,
+            function,
+            data,
+            backend=toolchain.value,
+            timeout=timeout,
+            wasm=wasm,
             on_log=console.log_line,
         )
     _render(result, output, verbose)

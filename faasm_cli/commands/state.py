@@ -50,7 +50,9 @@ def get_command(
     """
     store = _store(local)
     if key not in store.keys(user):
-        raise NotFound(f"no state {user}/{key}", f"keys of {user}: {', '.join(store.keys(user)) or 'none'}")
+        raise NotFound(
+            f"no state {user}/{key}", f"keys of {user}: {', '.join(store.keys(user)) or 'none'}"
+        )
     value = store.get(user, key)
     if file is None:
         console.raw_output(value)
@@ -114,7 +116,9 @@ def delete_command(
     """
     store = _store(local)
     if key not in store.keys(user):
-        raise NotFound(f"no state {user}/{key}", f"keys of {user}: {', '.join(store.keys(user)) or 'none'}")
+        raise NotFound(
+            f"no state {user}/{key}", f"keys of {user}: {', '.join(store.keys(user)) or 'none'}"
+        )
     store.delete(user, key)
     console.success(f"deleted {user}/{key}")
 

@@ -17,7 +17,9 @@ app = typer.Typer(
 
 
 @app.command("doctor")
-def doctor_command(output: OutputOption = OutputFormat.text, verbose: VerboseOption = False) -> None:
+def doctor_command(
+    output: OutputOption = OutputFormat.text, verbose: VerboseOption = False
+) -> None:
     """Show what was found, what is missing and the exact command that fixes it.
 
     Exit code 0 when every required part is there (docker is optional), 3 otherwise.
@@ -35,13 +37,18 @@ def doctor_command(output: OutputOption = OutputFormat.text, verbose: VerboseOpt
         console.table(
             "Toolchain",
             ["check", "status", "found", "fix"],
-            [(c.name, "ok" if c.ok else "MISSING", c.detail, "" if c.ok else c.fix) for c in checks],
+            [
+                (c.name, "ok" if c.ok else "MISSING", c.detail, "" if c.ok else c.fix)
+                for c in checks
+            ],
         )
     raise typer.Exit(0 if all(c.ok for c in checks if c.required) else 3)
 
 
 @app.command("install")
-def install_command(toolchain: ToolchainOption = Toolchain.system, verbose: VerboseOption = False) -> None:
+def install_command(
+    toolchain: ToolchainOption = Toolchain.system, verbose: VerboseOption = False
+) -> None:
     """Install the toolchain: Debian packages (as root) or the container image.
 
     Examples:
