@@ -10,19 +10,19 @@ from invoke import Context, task
 PYTHON = sys.executable
 
 
-@task(positional=["user", "function"], help={"all_functions": "build every function of USER"})
+@task(positional=["user", "function"])
 def compile(
-    c: Context,
-    user: str,
-    function: str = "",
-    all_functions: bool = False,
-    toolchain: str = "system",
-    native: bool = False,
+    c: Context, user: str, function: str, toolchain: str = "system", native: bool = False
 ) -> None:
     """Compile a function: inv compile demo hello [--toolchain docker] [--native]."""
-    target = "--all" if all_functions or not function else function
-    flags = f"--toolchain {toolchain}" + (" --native" if native else "")
-    c.run(f"{PYTHON} -m faasm_cli compile {user} {target} {flags}")
+    native_flag = " --native" if native else ""
+    c.run(f"{PYTHON} -m faasm_cli compile {user} {function} --toolchain {toolchain}{native_flag}")
+
+
+@task(name="compile-all", positional=["user"])
+def compile_all(c: Context, user: str, toolchain: str = "system") -> None:
+    """Compile every function of a user: inv compile-all demo."""
+    c.run(f"{PYTHON} -m faasm_cli compile {user} --all --toolchain {toolchain}")
 
 
 @task(positional=["user", "function"])
