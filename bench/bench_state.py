@@ -101,6 +101,19 @@ def call_time(rt: Runtime, idx: int, n: int, size: int) -> float:
     return per_op(run, 1)
 
 
+def interleaved(rt: Runtime, size: int, indices: tuple[int, ...], rounds: int = 101) -> list[float]:
+    """Median seconds of one call of each index, the indices taking turns (so load changes on
+    the machine hit them alike)."""
+    payload = struct.pack("<II", 1, size)
+    samples: dict[int, list[float]] = {idx: [] for idx in indices}
+    for _ in range(rounds):
+        for idx in indices:
+            start = time.perf_counter()
+            rt.call("bench", "state", payload, idx=idx)
+            samples[idx].append(time.perf_counter() - start)
+    return [statistics.median(samples[idx]) for idx in indices]
+
+
 def rate(size: int, seconds: float) -> str:
     return f"{seconds * 1e6:9.2f} us  {size / seconds / 1e9:7.2f} GB/s"
 
@@ -140,25 +153,39 @@ def bench_size(rt: Runtime, store: LocalStateStore, label: str, size: int) -> No
     baseline_copy = per_op(copy, n)
     baseline_dict = per_op(dict_write, n)
     rt.call("bench", "state", struct.pack("<II", 1, size), idx=0)  # create the value
-    empty = call_time(rt, 4, n, size)
+
+    def in_wasm(idx: int) -> float:
+        """Per host call: the difference between loops of 2n and n calls, so the call's own
+        cost and the flush at its end cancel out."""
+        return (call_time(rt, idx, 2 * n, size) - call_time(rt, idx, n, size)) / n
+
     rows = {
         "python bytes copy (baseline)": baseline_copy,
         "python dict write (baseline)": baseline_dict,
         "store.set (Python API)": per_op(store_set, n),
         "store.get (Python API)": per_op(store_get, n),
-        "__faasm_write_state from wasm": (call_time(rt, 0, n, size) - empty) / n,
-        "__faasm_read_state from wasm": (call_time(rt, 1, n, size) - empty) / n,
-        "__faasm_read_state_ptr again (cached)": (call_time(rt, 5, n, size) - empty) / n,
+        "__faasm_write_state from wasm": in_wasm(0),
+        "__faasm_read_state from wasm": in_wasm(1),
     }
+    cached_pointer = in_wasm(5)
     out = sys.stdout
     out.write(f"\n== {label} values ({n} ops per sample, median of {REPEATS})\n")
     for name, seconds in rows.items():
         out.write(f"{name:40s} {rate(size, seconds)}  {seconds / baseline_copy:6.2f}x copy\n")
-    mapped = call_time(rt, 2, n, size) - empty
-    copied = call_time(rt, 3, n, size) - empty
-    out.write(f"{'map value + touch every byte':40s} {rate(size, mapped)}\n")
-    out.write(f"{'read_state copy + touch every byte':40s} {rate(size, copied)}\n")
-    out.write(f"pointer / copy: {mapped / copied:.2f}x (empty call: {empty * 1e6:.1f} us)\n")
+    out.write(f"{'__faasm_read_state_ptr again (cached)':40s} {cached_pointer * 1e6:9.2f} us\n")
+    empty, mapped, copied = interleaved(rt, size, (4, 2, 3))
+    out.write(f"{'call: map + write every byte':40s} {rate(size, mapped - empty)}\n")
+    out.write(f"{'call: read_state copy + write every byte':40s} {rate(size, copied - empty)}\n")
+    out.write(f"pointer / copy: {(mapped - empty) / (copied - empty):.2f}x "
+              f"(beyond an empty call of {empty * 1e6:.1f} us)\n")
+    store.set("bench", "flushed", data)
+
+    def change_and_flush() -> None:
+        store.write("bench", "flushed", size, 0, b"y")
+        store.flush()
+
+    flush = per_op(change_and_flush, 1)
+    out.write(f"{'flush of a changed value (tmp+fsync+rename)':40s} {rate(size, flush)}\n")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ PAGE_SIZE = mmap.PAGESIZE
 
 _PROT_READ_WRITE = mmap.PROT_READ | mmap.PROT_WRITE
 _MAP_FIXED = 0x10  # Linux; the mmap module does not export it
+_MAP_POPULATE = getattr(mmap, "MAP_POPULATE", 0x8000)  # prefault: one call, not a fault a page
+_POPULATE_MAX = 64 << 20  # beyond this, fault pages in as the guest touches them
 _MAP_FAILED = ctypes.c_void_p(-1).value
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -32,6 +34,8 @@ _libc.mmap.restype = ctypes.c_void_p
 _libc.mmap.argtypes = [
     ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long
 ]
+_libc.memcmp.restype = ctypes.c_int
+_libc.memcmp.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
 
 
 def round_to_pages(length: int) -> int:
@@ -131,6 +135,11 @@ class SharedBuffer:
         self._check(offset, len(data))
         self._host()[offset : offset + len(data)] = data
 
+    def equals(self, offset: int, data: bytes) -> bool:
+        """Whether the bytes at `offset` are `data` (one memcmp, no copy)."""
+        self._check(offset, len(data))
+        return not data or _libc.memcmp(self._base + offset, data, len(data)) == 0
+
     def zero(self, offset: int, length: int) -> None:
         self._check(offset, length)
         if length:
@@ -154,7 +163,8 @@ class SharedBuffer:
             raise OSError(errno.EBADF, "shared state buffer is closed")
         if length > self._capacity:
             raise ValueError(f"cannot map {length} bytes of a {self._capacity}-byte buffer")
-        _map_fixed(address, length, mmap.MAP_SHARED, self._fd)
+        populate = _MAP_POPULATE if length <= _POPULATE_MAX else 0
+        _map_fixed(address, length, mmap.MAP_SHARED | populate, self._fd)
 
     def close(self) -> None:
         """Drop the host's mapping and fd; pages stay alive while a guest still maps them."""

@@ -245,8 +245,7 @@ class _Value:
         """True when only pointer access happened since the last save and no byte changed."""
         if self.dirty or self.clean is None or len(self.clean) != self.size:
             return False
-        with self.buffer.view(0, self.size) as current:
-            return current == self.clean
+        return self.buffer.equals(0, self.clean)
 
     def resize(self, size: int, overwritten: bool = False) -> None:
         """Set the length, zeroing bytes that leave the value and those that enter it unless
