@@ -19,7 +19,8 @@ from faasm_cli.runtime.capture import Capture
 from faasm_cli.runtime.context import CallContext
 from faasm_cli.runtime.engine import EpochTicker
 from faasm_cli.runtime.guest_memory import InstanceMemory
-from faasm_cli.runtime.module_rewrite import OOM_FLAG_EXPORT
+from faasm_cli.runtime.host_interface import EXPORT_MEMORY
+from faasm_cli.runtime.module_rewrite import GLOBAL_EXPORT_PREFIX, OOM_FLAG_EXPORT
 from faasm_cli.runtime.state import StateStore
 
 _MIB = 1 << 20
@@ -118,12 +119,25 @@ class Sandbox:
         trap_code = failure.trap_code if isinstance(failure, wasmtime.Trap) else None
         if trap_code is wasmtime.TrapCode.INTERRUPT:
             return Outcome(1, True, f"timed out after {self.limits.timeout_s:g}s")
+        if trap_code is wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS and self._shadow_stack_overflowed():
+            return Outcome(1, True, "stack overflow: the C stack in linear memory is exhausted "
+                                    "(out of bounds memory access)")
         if trap_code is wasmtime.TrapCode.STACK_OVERFLOW:
             return Outcome(1, True, "stack overflow: call stack exhausted (wasm trap)")
         if trap_code is wasmtime.TrapCode.UNREACHABLE:
             return Outcome(1, True, "wasm trap: unreachable executed (abort() or a failed "
                                     "check in the function)")
         return Outcome(1, True, f"wasm trap: {_reason(failure)}")
+
+    def _shadow_stack_overflowed(self) -> bool:
+        """Whether the C stack pointer (LLVM's `__stack_pointer`, global 0) ran below address 0
+        and wrapped: how a C stack overflow shows up as an out-of-bounds access."""
+        pointer = self.export(f"{GLOBAL_EXPORT_PREFIX}0")
+        memory = self.export(EXPORT_MEMORY)
+        if not isinstance(pointer, wasmtime.Global) or not isinstance(memory, wasmtime.Memory):
+            return False
+        value = pointer.value(self.store)
+        return isinstance(value, int) and value & 0xFFFFFFFF > memory.data_len(self.store)
 
 
 def _mib(size: int) -> str:
