@@ -195,3 +195,21 @@ def test_unpushed_writes_are_persisted_when_a_top_level_call_ends(tmp_path: Path
         first.register("demo", "sharing", wasm)
         assert first.call("demo", "sharing").return_value == 42  # pointer writes, no push
     assert LocalStateStore(tmp_path / "state").read("demo", "live_key", 4096, 0, 2) == b"\x01*"
+
+
+def test_a_pointer_beyond_the_memory_limit_is_a_failed_call(tmp_path: Path) -> None:
+    huge = SHARING_WAT.replace(
+        "(local.set $p (call $ptr (i32.const 16) (i32.const 4096)))\n    (i32.load8_u",
+        "(local.set $p (call $ptr (i32.const 16) (i32.const 0x20000000)))\n    (i32.load8_u",
+    )
+    assert huge != SHARING_WAT
+    with Runtime(state_store=LocalStateStore(tmp_path / "state"), memory_limit_mb=64) as rt:
+        rt.register("demo", "huge", bytes(wasmtime.wat2wasm(huge)))
+        result = rt.call("demo", "huge", idx=4)
+        assert result.failed
+        assert result.error is not None
+        assert result.error.startswith(
+            "__faasm_read_state_ptr: state key 'live_key': the guest could not allocate "
+            "536870912 bytes to map the value"
+        )
+        assert rt.call("demo", "huge", idx=1).return_value == 0  # the next call works

@@ -313,6 +313,7 @@ class ReplicatedStateStore:
                 if parts:
                     self.backend.save_ranges(user, key, value.size, parts)
                 value.dirty.clear()
+                value.clean = None  # the durable bytes changed: `unchanged` can no longer tell
                 return
             with value.buffer.view(0, value.size) as data:
                 self.backend.save(user, key, data)

@@ -19,7 +19,7 @@ from faasm_cli.errors import FaasmError
 from faasm_cli.names import check_key
 from faasm_cli.runtime.context import CallContext, CallFailed, HostHandler
 from faasm_cli.runtime.shared_memory import round_to_pages
-from faasm_cli.runtime.state import LOCK_TIMEOUT_S, MAX_VALUE_BYTES, check_range
+from faasm_cli.runtime.state import LOCK_TIMEOUT_S, check_range
 from faasm_cli.runtime.state_locks import Lease
 
 _SCRATCH_KEY = "state"
@@ -155,7 +155,16 @@ def _pointer(ctx: CallContext, name: str, total: int, off: int, length: int) -> 
     mapping = held.by_key.get(name)
     if mapping is None or mapping.total < total:
         size = round_to_pages(total)
-        ptr = ctx.memory.alloc(size)
+        try:
+            ptr = ctx.memory.alloc(size)
+        except CallFailed:
+            raise
+        except Exception as error:  # the guest's allocator trapped, e.g. at the memory limit
+            reason = str(error).strip().splitlines()[-1:] or [type(error).__name__]
+            raise CallFailed(
+                f"state key {name!r}: the guest could not allocate {size} bytes to map the "
+                f"value ({reason[0].strip()})"
+            ) from error
         address = ctx.memory.host_address(ptr, size)
         ctx.state.map_shared(ctx.user, name, total, address)
         mapping = _Mapping(name, ptr, size, address, total)
@@ -313,5 +322,3 @@ STATE_HANDLERS: dict[str, HostHandler] = {
     )
 }
 """Handlers of the state imports, keyed by import name (`HOST_FUNCTIONS` entries of group state)."""
-
-assert MAX_VALUE_BYTES < 2**31  # sizes are returned to the guest as i32
