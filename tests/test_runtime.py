@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,18 @@ def test_message_json_round_trip_uses_faasm_names() -> None:
 def test_bad_messages_are_bad_input(data: object) -> None:
     with pytest.raises(BadInput):
         Message.from_json(data)  # type: ignore[arg-type]
+
+
+def test_concurrent_calls_from_many_threads_stay_isolated(rt: Runtime) -> None:
+    rt.register("demo", "echo", ECHO)
+    inputs = [f"input {i}".encode() for i in range(200)]
+    with ThreadPoolExecutor(8) as pool:
+        outputs = list(pool.map(lambda data: rt.call("demo", "echo", data).output_data, inputs))
+    assert outputs == inputs
+
+
+def test_writes_to_other_descriptors_are_ebadf(rt: Runtime) -> None:
+    rt.register("demo", "fd", wat_function("""
+      (i32.store (i32.const 200) (i32.const 64)) (i32.store (i32.const 204) (i32.const 1))
+      (call $fd_write (i32.const 5) (i32.const 200) (i32.const 1) (i32.const 300))"""))
+    assert rt.call("demo", "fd").return_value == 8

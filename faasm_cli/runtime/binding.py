@@ -25,21 +25,8 @@ from faasm_cli.runtime.chain_calls import CHAIN_HANDLERS
 from faasm_cli.runtime.context import CallContext, CallFailed, HostHandler
 from faasm_cli.runtime.host_interface import HOST_FUNCTIONS, IMPORT_MODULE
 from faasm_cli.runtime.io_calls import IO_HANDLERS
+from faasm_cli.runtime.state_calls import STATE_HANDLERS, release_call_resources
 from faasm_cli.runtime.wasi_stdio import WASI_MODULE, WASI_OVERRIDES
-
-try:
-    from faasm_cli.runtime.state_calls import STATE_HANDLERS, release_call_resources
-except ImportError as _absent:  # the state host calls land separately
-    if _absent.name != "faasm_cli.runtime.state_calls":
-        raise
-
-    def _state_unsupported(ctx: CallContext, *args: int) -> int:
-        raise CallFailed("state is not supported yet")
-
-    def release_call_resources(ctx: CallContext) -> list[tuple[int, int]]:
-        return []
-
-    STATE_HANDLERS = {f.name: _state_unsupported for f in HOST_FUNCTIONS if f.group == "state"}
 
 HANDLERS: dict[str, HostHandler] = {**IO_HANDLERS, **CHAIN_HANDLERS, **STATE_HANDLERS}
 _missing = [f.name for f in HOST_FUNCTIONS if f.name not in HANDLERS]
