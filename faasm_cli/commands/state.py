@@ -11,6 +11,7 @@ from faasm_cli import console
 from faasm_cli.commands.options import OutputOption, VerboseOption
 from faasm_cli.console import OutputFormat
 from faasm_cli.errors import BadInput, NotFound
+from faasm_cli.names import check_key, check_user
 from faasm_cli.runtime.state import LocalStateStore
 
 app = typer.Typer(
@@ -34,6 +35,12 @@ def _store(local: bool) -> LocalStateStore:
     return LocalStateStore()
 
 
+def _require_key(store: LocalStateStore, user: str, key: str) -> None:
+    if check_key(key) not in store.keys(check_user(user)):
+        known = ", ".join(store.keys(user)) or "none"
+        raise NotFound(f"no state {user}/{key}", f"keys of {user}: {known}")
+
+
 @app.command("get")
 def get_command(
     user: UserArg,
@@ -49,10 +56,7 @@ def get_command(
       faasm state get demo counter | xxd
     """
     store = _store(local)
-    if key not in store.keys(user):
-        raise NotFound(
-            f"no state {user}/{key}", f"keys of {user}: {', '.join(store.keys(user)) or 'none'}"
-        )
+    _require_key(store, user, key)
     value = store.get(user, key)
     if file is None:
         console.raw_output(value)
@@ -115,10 +119,7 @@ def delete_command(
       faasm state delete demo counter
     """
     store = _store(local)
-    if key not in store.keys(user):
-        raise NotFound(
-            f"no state {user}/{key}", f"keys of {user}: {', '.join(store.keys(user)) or 'none'}"
-        )
+    _require_key(store, user, key)
     store.delete(user, key)
     console.success(f"deleted {user}/{key}")
 
