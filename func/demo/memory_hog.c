@@ -8,6 +8,9 @@
 
 #include "faasm/faasm.h"
 
+/* Keeps every block reachable, so the compiler cannot drop the allocations. */
+static char* volatile last_block;
+
 FAASM_MAIN_FUNC()
 {
     const size_t block = 1024 * 1024;
@@ -18,6 +21,7 @@ FAASM_MAIN_FUNC()
             break;
         }
         memset(p, 1, block);
+        last_block = p;
         blocks++;
     }
     printf("malloc failed after %ld MiB\n", blocks);
