@@ -58,12 +58,14 @@ def main() -> None:
 
         in_process = timed(lambda: build_function(project, "demo", "hello"), runs * 10)
 
-        python_start = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True),
-                             runs)
+        python_start = timed(
+            lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), runs
+        )
         print(f"first build of demo/hello (configure + libfaasm + hello): {first:8.3f} s")
         print(f"rebuild after editing hello.cpp:                          {rebuild:8.3f} s")
-        print(f"no-op build_function (in-process, fingerprint only):     "
-              f"{in_process * 1000:8.2f} ms")
+        print(
+            f"no-op build_function (in-process, fingerprint only):     {in_process * 1000:8.2f} ms"
+        )
 
         faasm = shutil.which("faasm")
         if faasm is None:
@@ -75,8 +77,10 @@ def main() -> None:
             return
         whole = timed(lambda: subprocess.run(cli, capture_output=True, check=True), runs)
         print(f"no-op `faasm compile demo hello` (whole process):         {whole * 1000:8.1f} ms")
-        print(f"bare `python -c pass` (baseline):                          "
-              f"{python_start * 1000:8.1f} ms  -> ratio {whole / python_start:5.1f}x")
+        print(
+            f"bare `python -c pass` (baseline):                          "
+            f"{python_start * 1000:8.1f} ms  -> ratio {whole / python_start:5.1f}x"
+        )
 
 
 if __name__ == "__main__":

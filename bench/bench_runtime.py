@@ -90,8 +90,9 @@ def bare_hello(wasm: bytes, constructors: bool) -> Callable[[], object]:
     for item in module.imports:
         if item.module == "env" and isinstance(item.type, wasmtime.FuncType):
             results = item.type.results
-            linker.define_func("env", item.name or "", item.type,
-                               (lambda *a: 0) if results else (lambda *a: None))
+            linker.define_func(
+                "env", item.name or "", item.type, (lambda *a: 0) if results else (lambda *a: None)
+            )
 
     def action() -> object:
         store = wasmtime.Store(engine)
@@ -133,10 +134,17 @@ def main() -> None:
         warm = median_each(lambda: rt.call("demo", "hello"), 3000)
         bare = median_each(bare_hello(wasm, constructors=False), 3000)
         bare_init = median_each(bare_hello(wasm, constructors=True), 3000)
-        line("warm call demo/hello (restore+input+output)", f"{warm * 1e6:.0f} us",
-             f"bare wasmtime-py instantiate+call {bare * 1e6:.0f} us", warm / bare)
-        print(f"  target <= 1.5x; bare with C++ constructors run: {bare_init * 1e6:.0f} us "
-              f"(ratio {warm / bare_init:.2f}x)", flush=True)
+        line(
+            "warm call demo/hello (restore+input+output)",
+            f"{warm * 1e6:.0f} us",
+            f"bare wasmtime-py instantiate+call {bare * 1e6:.0f} us",
+            warm / bare,
+        )
+        print(
+            f"  target <= 1.5x; bare with C++ constructors run: {bare_init * 1e6:.0f} us "
+            f"(ratio {warm / bare_init:.2f}x)",
+            flush=True,
+        )
 
         loaded = rt.function_info("demo", "hello")
         limits = CallLimits(60.0, 1 << 30, 1 << 20)
@@ -152,10 +160,13 @@ def main() -> None:
             Sandbox(engine, ticker, limits, original)
             count += 1
         plain = count / (time.perf_counter() - start)
-        line("fresh instances from the snapshot, one core", f"{rate:,.0f}/s",
-             f"instances of the module without snapshot {plain:,.0f}/s", rate / plain)
-        print(f"  target >= 10,000/s; Faasm paper ~4,000/s (ratio {rate / 4000:.1f}x)",
-              flush=True)
+        line(
+            "fresh instances from the snapshot, one core",
+            f"{rate:,.0f}/s",
+            f"instances of the module without snapshot {plain:,.0f}/s",
+            rate / plain,
+        )
+        print(f"  target >= 10,000/s; Faasm paper ~4,000/s (ratio {rate / 4000:.1f}x)", flush=True)
 
         for mib in (1, 16):
             name = f"live{mib}"
@@ -163,7 +174,8 @@ def main() -> None:
             rt.register("demo", name, module)
             restore = median_each(lambda n=name: rt.call("demo", n), 300)  # type: ignore[misc]
             fresh_pre = rt._loader.linker.instantiate_pre(
-                wasmtime.Module(engine, prepare(module).wasm))
+                wasmtime.Module(engine, prepare(module).wasm)
+            )
 
             def rezygote(pre: wasmtime.InstancePre = fresh_pre) -> object:
                 box = Sandbox(engine, ticker, limits, pre)
@@ -172,18 +184,30 @@ def main() -> None:
                 return box.call("__faasm_call", ctx, 1, 0)
 
             again = median_each(rezygote, 30)
-            line(f"restore + call, zygote left {mib} MiB live", f"{restore * 1e6:.0f} us",
-                 f"fresh instance + re-run zygote {again * 1e6:.0f} us", restore / again)
+            line(
+                f"restore + call, zygote left {mib} MiB live",
+                f"{restore * 1e6:.0f} us",
+                f"fresh instance + re-run zygote {again * 1e6:.0f} us",
+                restore / again,
+            )
 
         rt.register("demo", "tree", TREE)
         one = median_each(lambda: rt.call("demo", "tree", input_data=_tree(0, 0)), 300)
         fan = median_each(lambda: rt.call("demo", "tree", input_data=_tree(100, 1)), 30)
-        line("fan-out: 100 chained calls awaited", f"{fan * 1e3:.2f} ms",
-             f"100 x one unchained call {one * 100 * 1e3:.2f} ms", fan / (one * 100))
+        line(
+            "fan-out: 100 chained calls awaited",
+            f"{fan * 1e3:.2f} ms",
+            f"100 x one unchained call {one * 100 * 1e3:.2f} ms",
+            fan / (one * 100),
+        )
         print("  target < 20 ms", flush=True)
         deep = median_each(lambda: rt.call("demo", "tree", input_data=_tree(1, 50)), 30)
-        line("chain 50 deep", f"{deep * 1e3:.2f} ms", f"51 x one unchained call "
-             f"{one * 51 * 1e3:.2f} ms", deep / (one * 51))
+        line(
+            "chain 50 deep",
+            f"{deep * 1e3:.2f} ms",
+            f"51 x one unchained call {one * 51 * 1e3:.2f} ms",
+            deep / (one * 51),
+        )
 
         kept: list[Sandbox] = []
         count = 500
@@ -207,8 +231,12 @@ def main() -> None:
             bare_linker.instantiate(store, bare_module)
             stores.append(store)
         theirs = (rss_kib() - before) / count
-        line("resident memory per idle warm instance", f"{ours:.0f} KiB",
-             f"bare wasmtime instance {theirs:.0f} KiB", ours / theirs if theirs else None)
+        line(
+            "resident memory per idle warm instance",
+            f"{ours:.0f} KiB",
+            f"bare wasmtime instance {theirs:.0f} KiB",
+            ours / theirs if theirs else None,
+        )
         print("  Faasm paper ~200 KB per Faaslet", flush=True)
 
 

@@ -176,8 +176,10 @@ def bench_size(rt: Runtime, store: LocalStateStore, label: str, size: int) -> No
     empty, mapped, copied = interleaved(rt, size, (4, 2, 3))
     out.write(f"{'call: map + write every byte':40s} {rate(size, mapped - empty)}\n")
     out.write(f"{'call: read_state copy + write every byte':40s} {rate(size, copied - empty)}\n")
-    out.write(f"pointer / copy: {(mapped - empty) / (copied - empty):.2f}x "
-              f"(beyond an empty call of {empty * 1e6:.1f} us)\n")
+    out.write(
+        f"pointer / copy: {(mapped - empty) / (copied - empty):.2f}x "
+        f"(beyond an empty call of {empty * 1e6:.1f} us)\n"
+    )
     store.set("bench", "flushed", data)
 
     def change_and_flush() -> None:

@@ -38,12 +38,24 @@ class Message:
     timings: dict[str, float] = field(default_factory=dict)
 
     def finish(
-        self, *, return_value: int, output_data: bytes, failed: bool, error: str | None,
+        self,
+        *,
+        return_value: int,
+        output_data: bytes,
+        failed: bool,
+        error: str | None,
         duration_s: float,
     ) -> Message:
         """This message with its result fields set."""
-        return replace(self, return_value=return_value, output_data=output_data, failed=failed,
-                       error=error, duration_s=duration_s, finished=True)
+        return replace(
+            self,
+            return_value=return_value,
+            output_data=output_data,
+            failed=failed,
+            error=error,
+            duration_s=duration_s,
+            finished=True,
+        )
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -76,8 +88,9 @@ class Message:
                 values[item.name] = _coerce(key, item.type, data[key])
         for required in ("user", "function"):
             if not values.get(required):
-                raise BadInput(f"message has no {required!r}",
-                               'send {"user": ..., "function": ...}')
+                raise BadInput(
+                    f"message has no {required!r}", 'send {"user": ..., "function": ...}'
+                )
         values.setdefault("id", 0)
         return cls(**values)
 

@@ -17,11 +17,11 @@ def _imports() -> str:
         params = " ".join("i32" for _ in f.params)
         result = f" (result {f.result})" if f.result else ""
         short = f.name.removeprefix("__faasm_")
-        lines.append(
-            f'(import "env" "{f.name}" (func ${short} (param {params}){result}))'
-        )
-    lines.append('(import "wasi_snapshot_preview1" "fd_write" '
-                 "(func $fd_write (param i32 i32 i32 i32) (result i32)))")
+        lines.append(f'(import "env" "{f.name}" (func ${short} (param {params}){result}))')
+    lines.append(
+        '(import "wasi_snapshot_preview1" "fd_write" '
+        "(func $fd_write (param i32 i32 i32 i32) (result i32)))"
+    )
     lines.append('(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))')
     return "\n  ".join(lines)
 

@@ -13,7 +13,8 @@ from faasm_cli.runtime import ChainedCall, Runtime
 
 # idx 0: chain idx 1 with input "abc", await its output into 512, output it, return its rv.
 # idx 1: output its input doubled per byte (x2), return 5.
-PAIR = wat_function("""
+PAIR = wat_function(
+    """
   (local $id i32) (local $n i32) (local $i i32)
   (if (result i32) (i32.eqz (local.get $idx))
     (then
@@ -32,7 +33,7 @@ PAIR = wat_function("""
       (call $write_output (i32.const 1024) (local.get $n))
       (i32.const 5)))""",
     extra='(data (i32.const 64) "\\01\\02\\03") (func (export "_faasm_func_1") (result i32) '
-          '(i32.const 0))',
+    "(i32.const 0))",
 )
 
 
@@ -115,8 +116,9 @@ def test_chain_function_by_name(rt: Runtime) -> None:
 def test_chain_by_name_uses_the_resolver(tmp_path: Path) -> None:
     callee = tmp_path / "callee.wasm"
     callee.write_bytes(wat_function("(i32.const 9)"))
-    with Runtime(cache_dir=tmp_path,
-                 resolver=lambda user, name: callee if name == "callee" else None) as rt:
+    with Runtime(
+        cache_dir=tmp_path, resolver=lambda user, name: callee if name == "callee" else None
+    ) as rt:
         rt.register("demo", "caller", chain_named("callee"))
         assert rt.call("demo", "caller").return_value == 9
 
@@ -148,8 +150,9 @@ def test_chaining_an_invalid_name_is_refused(rt: Runtime) -> None:
 
 
 def test_chain_this_to_an_unknown_index_fails(rt: Runtime) -> None:
-    rt.register("demo", "c", wat_function(
-        "(call $chain_this (i32.const 7) (i32.const 0) (i32.const 0))"))
+    rt.register(
+        "demo", "c", wat_function("(call $chain_this (i32.const 7) (i32.const 0) (i32.const 0))")
+    )
     result = rt.call("demo", "c")
     assert result.failed
     assert result.error == "__faasm_chain_this: cannot chain to demo/c: no function index 7"
@@ -225,9 +228,14 @@ def test_fan_out_limit(tmp_path: Path) -> None:
 
 def test_unawaited_chains_still_finish_before_call_returns(rt: Runtime) -> None:
     rt.register("demo", "callee", wat_function(output_of(0, 1)))
-    rt.register("demo", "fire", wat_function(
-        "(drop (call $chain_function (i32.const 64) (i32.const 0) (i32.const 0))) (i32.const 0)",
-        extra='(data (i32.const 64) "callee\\00")'))
+    rt.register(
+        "demo",
+        "fire",
+        wat_function(
+            "(drop (call $chain_function (i32.const 64) (i32.const 0) (i32.const 0))) (i32.const 0)",
+            extra='(data (i32.const 64) "callee\\00")',
+        ),
+    )
     result = rt.call("demo", "fire")
     assert [c.return_value for c in result.chained] == [0]
     assert not result.chained[0].failed

@@ -24,8 +24,9 @@ def native_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(path: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([str(path), *args], input=stdin, capture_output=True, timeout=60,
-                          check=False)
+    return subprocess.run(
+        [str(path), *args], input=stdin, capture_output=True, timeout=60, check=False
+    )
 
 
 def test_hello_echo_x2(native_dir: Path) -> None:
@@ -67,6 +68,7 @@ def test_missing_sibling_fails_clearly(tmp_path: Path) -> None:
 
 
 def test_native_keeps_debug_info(native_dir: Path) -> None:
-    sections = subprocess.run(["readelf", "-S", str(native_dir / "hello")], capture_output=True,
-                              text=True, check=True).stdout
+    sections = subprocess.run(
+        ["readelf", "-S", str(native_dir / "hello")], capture_output=True, text=True, check=True
+    ).stdout
     assert ".debug_info" in sections

@@ -71,10 +71,13 @@ class MiniHost:
         ctx: dict[str, Any] = {"input": input_data, "output": b"", "idx": idx, "ptrs": {}}
         for fn in HOST_FUNCTIONS:
             handler = getattr(self, fn.name.removeprefix("__faasm_"))
-            ty = wasmtime.FuncType([wasmtime.ValType.i32()] * len(fn.params),
-                                   [wasmtime.ValType.i32()] if fn.result else [])
-            linker.define_func("env", fn.name, ty, self._bind(handler, ctx, function),
-                               access_caller=True)
+            ty = wasmtime.FuncType(
+                [wasmtime.ValType.i32()] * len(fn.params),
+                [wasmtime.ValType.i32()] if fn.result else [],
+            )
+            linker.define_func(
+                "env", fn.name, ty, self._bind(handler, ctx, function), access_caller=True
+            )
         instance = linker.instantiate(store, self.module(function))
         exports = instance.exports(store)
         exports["_initialize"](store)
@@ -161,14 +164,16 @@ class MiniHost:
     def write_state(self, c: Any, ctx: Any, f: str, key: int, buf: int, n: int) -> None:
         self.state[self._cstr(c, key)] = bytearray(self._read(c, buf, n))
 
-    def read_state_offset(self, c: Any, ctx: Any, f: str, key: int, total: int, off: int,
-                          buf: int, n: int) -> None:
+    def read_state_offset(
+        self, c: Any, ctx: Any, f: str, key: int, total: int, off: int, buf: int, n: int
+    ) -> None:
         value = self._value(self._cstr(c, key), total)
-        self._mem(c).write(c, bytes(value[off:off + n]), buf)
+        self._mem(c).write(c, bytes(value[off : off + n]), buf)
 
-    def write_state_offset(self, c: Any, ctx: Any, f: str, key: int, total: int, off: int,
-                           buf: int, n: int) -> None:
-        self._value(self._cstr(c, key), total)[off:off + n] = self._read(c, buf, n)
+    def write_state_offset(
+        self, c: Any, ctx: Any, f: str, key: int, total: int, off: int, buf: int, n: int
+    ) -> None:
+        self._value(self._cstr(c, key), total)[off : off + n] = self._read(c, buf, n)
 
     def read_state_ptr(self, c: Any, ctx: Any, f: str, key: int, total: int) -> int:
         name = self._cstr(c, key)
@@ -179,15 +184,17 @@ class MiniHost:
             ctx["ptrs"][name] = (ptr, total)
         return int(ctx["ptrs"][name][0])
 
-    def read_state_offset_ptr(self, c: Any, ctx: Any, f: str, key: int, total: int, off: int,
-                              n: int) -> int:
+    def read_state_offset_ptr(
+        self, c: Any, ctx: Any, f: str, key: int, total: int, off: int, n: int
+    ) -> int:
         return self.read_state_ptr(c, ctx, f, key, total) + off
 
     def append_state(self, c: Any, ctx: Any, f: str, key: int, buf: int, n: int) -> None:
         self.appended.setdefault(self._cstr(c, key), []).append(self._read(c, buf, n))
 
-    def read_appended_state(self, c: Any, ctx: Any, f: str, key: int, buf: int, n: int,
-                            count: int) -> None:
+    def read_appended_state(
+        self, c: Any, ctx: Any, f: str, key: int, buf: int, n: int, count: int
+    ) -> None:
         data = b"".join(self.appended.get(self._cstr(c, key), [])[:count])
         self._mem(c).write(c, data[:n], buf)
 
@@ -213,8 +220,14 @@ def exports_of(path: Path) -> set[str]:
 
 def test_hello_exports_the_abi(demo_wasm: Path) -> None:
     names = exports_of(demo_wasm / "hello.wasm")
-    assert {"memory", "_initialize", "__faasm_call", "__faasm_zygote", "__faasm_alloc",
-            "_faasm_func_0"} <= names
+    assert {
+        "memory",
+        "_initialize",
+        "__faasm_call",
+        "__faasm_zygote",
+        "__faasm_alloc",
+        "_faasm_func_0",
+    } <= names
 
 
 def test_function_indices_are_exported(demo_wasm: Path) -> None:

@@ -17,8 +17,9 @@ OK = wat_function(output_of(64, 2), extra='(data (i32.const 64) "ok")')
 
 @pytest.fixture
 def rt(tmp_path: Path) -> Iterator[Runtime]:
-    with Runtime(cache_dir=tmp_path, memory_limit_mb=8, max_output_bytes=1000,
-                 timeout=5.0) as runtime:
+    with Runtime(
+        cache_dir=tmp_path, memory_limit_mb=8, max_output_bytes=1000, timeout=5.0
+    ) as runtime:
         runtime.register("demo", "ok", OK)
         yield runtime
 
@@ -83,7 +84,7 @@ def test_stack_overflow_is_reported(rt: Runtime) -> None:
     deep = wat_function(
         "(call $down (i32.const 0))",
         extra="(func $down (param i32) (result i32) "
-              "(i32.add (call $down (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))",
+        "(i32.add (call $down (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))",
     )
     rt.register("demo", "deep", deep)
     result = rt.call("demo", "deep")

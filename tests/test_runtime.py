@@ -21,11 +21,14 @@ ECHO = wat_function("""
   (drop (call $read_input (i32.const 1024) (local.get $n)))
   (call $write_output (i32.const 1024) (local.get $n))
   (i32.const 0)""")
-PRINT = wat_function("""
+PRINT = wat_function(
+    """
   (i32.store (i32.const 200) (i32.const 64)) (i32.store (i32.const 204) (i32.const 6))
   (drop (call $fd_write (i32.const 1) (i32.const 200) (i32.const 1) (i32.const 300)))
   (drop (call $fd_write (i32.const 2) (i32.const 200) (i32.const 1) (i32.const 300)))
-  (i32.const 7)""", extra='(data (i32.const 64) "hi out")')
+  (i32.const 7)""",
+    extra='(data (i32.const 64) "hi out")',
+)
 
 
 @pytest.fixture
@@ -97,8 +100,11 @@ def test_negative_length_is_a_failed_call(rt: Runtime) -> None:
 
 
 def test_read_input_into_a_bad_pointer_fails(rt: Runtime) -> None:
-    rt.register("demo", "bad", wat_function(
-        "(drop (call $read_input (i32.const 131070) (i32.const 8))) (i32.const 0)"))
+    rt.register(
+        "demo",
+        "bad",
+        wat_function("(drop (call $read_input (i32.const 131070) (i32.const 8))) (i32.const 0)"),
+    )
     result = rt.call("demo", "bad", input_data=b"12345678")
     assert result.failed
     assert result.error is not None and result.error.startswith("__faasm_read_input: range")
@@ -113,9 +119,14 @@ def test_exit_with_non_zero_code_is_failed(rt: Runtime) -> None:
 
 
 def test_exit_zero_is_success(rt: Runtime) -> None:
-    rt.register("demo", "exit0", wat_function(
-        output_of(64, 2) + " (drop) (call $proc_exit (i32.const 0)) (i32.const 9)",
-        extra='(data (i32.const 64) "ok")'))
+    rt.register(
+        "demo",
+        "exit0",
+        wat_function(
+            output_of(64, 2) + " (drop) (call $proc_exit (i32.const 0)) (i32.const 9)",
+            extra='(data (i32.const 64) "ok")',
+        ),
+    )
     result = rt.call("demo", "exit0")
     assert (result.failed, result.return_value, result.output_data) == (False, 0, b"ok")
 
@@ -231,21 +242,37 @@ def test_call_message_uses_the_message_fields(rt: Runtime) -> None:
 
 
 def test_message_json_round_trip_uses_faasm_names() -> None:
-    message = Message(id=7, user="demo", function="echo", input_data=b"hi", async_=True,
-                      python=True, py_user="python", py_func="hello")
+    message = Message(
+        id=7,
+        user="demo",
+        function="echo",
+        input_data=b"hi",
+        async_=True,
+        python=True,
+        py_user="python",
+        py_func="hello",
+    )
     data = message.to_json()
     assert data["async"] is True and data["input_data"] == "hi" and data["py_func"] == "hello"
     assert Message.from_json(data) == message
     binary = Message(id=1, user="u", function="f", input_data=b"\xff\x00")
     assert "input_data_b64" in binary.to_json()
     assert Message.from_json(binary.to_json()).input_data == b"\xff\x00"
-    done = message.finish(return_value=0, output_data=b"out", failed=False, error=None,
-                          duration_s=0.5)
+    done = message.finish(
+        return_value=0, output_data=b"out", failed=False, error=None, duration_s=0.5
+    )
     assert Message.from_json(done.to_json()) == done
 
 
-@pytest.mark.parametrize("data", [{"function": "f"}, {"user": "u", "function": "f", "idx": "1"},
-                                  {"user": "u", "function": "f", "async": "yes"}, []])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"function": "f"},
+        {"user": "u", "function": "f", "idx": "1"},
+        {"user": "u", "function": "f", "async": "yes"},
+        [],
+    ],
+)
 def test_bad_messages_are_bad_input(data: object) -> None:
     with pytest.raises(BadInput):
         Message.from_json(data)  # type: ignore[arg-type]
@@ -260,7 +287,11 @@ def test_concurrent_calls_from_many_threads_stay_isolated(rt: Runtime) -> None:
 
 
 def test_writes_to_other_descriptors_are_ebadf(rt: Runtime) -> None:
-    rt.register("demo", "fd", wat_function("""
+    rt.register(
+        "demo",
+        "fd",
+        wat_function("""
       (i32.store (i32.const 200) (i32.const 64)) (i32.store (i32.const 204) (i32.const 1))
-      (call $fd_write (i32.const 5) (i32.const 200) (i32.const 1) (i32.const 300))"""))
+      (call $fd_write (i32.const 5) (i32.const 200) (i32.const 1) (i32.const 300))"""),
+    )
     assert rt.call("demo", "fd").return_value == 8

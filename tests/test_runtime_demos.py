@@ -13,10 +13,30 @@ from faasm_cli.errors import ToolchainMissing
 from faasm_cli.runtime import Runtime
 from faasm_cli.toolchain import build_function
 
-DEMOS = ["hello", "echo", "x2", "dummy", "chain", "chain_simple", "chain_named_a",
-         "chain_named_b", "chain_named_c", "zygote_check", "zygote_trap", "pi", "hello_main",
-         "trap", "abort", "exit3", "exit_code", "huge_output", "infinite_loop", "memory_hog",
-         "stack_overflow", "wild_pointer"]
+DEMOS = [
+    "hello",
+    "echo",
+    "x2",
+    "dummy",
+    "chain",
+    "chain_simple",
+    "chain_named_a",
+    "chain_named_b",
+    "chain_named_c",
+    "zygote_check",
+    "zygote_trap",
+    "pi",
+    "hello_main",
+    "trap",
+    "abort",
+    "exit3",
+    "exit_code",
+    "huge_output",
+    "infinite_loop",
+    "memory_hog",
+    "stack_overflow",
+    "wild_pointer",
+]
 
 
 @pytest.fixture(scope="session")
@@ -29,8 +49,12 @@ def demo_wasm(demo_project: Project) -> dict[str, Path]:
 
 @pytest.fixture
 def rt(demo_wasm: dict[str, Path], tmp_path: Path) -> Iterator[Runtime]:
-    with Runtime(resolver=lambda user, name: demo_wasm.get(name), memory_limit_mb=128,
-                 max_output_bytes=1 << 20, timeout=10.0) as runtime:
+    with Runtime(
+        resolver=lambda user, name: demo_wasm.get(name),
+        memory_limit_mb=128,
+        max_output_bytes=1 << 20,
+        timeout=10.0,
+    ) as runtime:
         yield runtime
 
 
@@ -52,13 +76,19 @@ def test_echo_and_x2(rt: Runtime) -> None:
 def test_hello_main_is_a_plain_program(rt: Runtime) -> None:
     result = rt.call("demo", "hello_main")
     assert (result.stdout, result.output_data, result.return_value) == (
-        "Hello from main!\n", b"", 0)
+        "Hello from main!\n",
+        b"",
+        0,
+    )
 
 
 def test_chain(rt: Runtime) -> None:
     result = rt.call("demo", "chain")
     assert (result.failed, result.return_value, result.output_data) == (
-        False, 0, b"chained 2 calls")
+        False,
+        0,
+        b"chained 2 calls",
+    )
     assert len(result.chained) == 2 and all(not c.failed for c in result.chained)
 
 
@@ -92,16 +122,19 @@ def test_zygote_trap_fails_every_call(rt: Runtime) -> None:
     _hello_works(rt)
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("trap", "wasm trap: integer divide by zero"),
-    ("abort", "unreachable"),
-    ("exit3", "exited with code 3"),
-    ("huge_output", "exceeds the output limit of 1048576 bytes"),
-    ("infinite_loop", "timed out after 0.3s"),
-    ("memory_hog", "memory limit of 128 MiB reached"),
-    ("stack_overflow", "stack overflow"),
-    ("wild_pointer", "is outside the guest memory"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("trap", "wasm trap: integer divide by zero"),
+        ("abort", "unreachable"),
+        ("exit3", "exited with code 3"),
+        ("huge_output", "exceeds the output limit of 1048576 bytes"),
+        ("infinite_loop", "timed out after 0.3s"),
+        ("memory_hog", "memory limit of 128 MiB reached"),
+        ("stack_overflow", "stack overflow"),
+        ("wild_pointer", "is outside the guest memory"),
+    ],
+)
 def test_bad_behaviour_is_a_failed_call_and_the_next_works(
     rt: Runtime, name: str, expected: str
 ) -> None:

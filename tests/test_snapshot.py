@@ -16,7 +16,8 @@ from faasm_cli.runtime import wasm_binary as wb
 
 # The zygote sets $g to 10 and writes 77 at 70000 (page 2: memory grows from 1 to 2 pages);
 # each call bumps both and returns g * 1000 + the byte.
-STATEFUL = wat_function("""
+STATEFUL = wat_function(
+    """
   (global.set $g (i32.add (global.get $g) (i32.const 1)))
   (i32.store8 (i32.const 70000) (i32.add (i32.load8_u (i32.const 70000)) (i32.const 1)))
   (i32.add (i32.mul (global.get $g) (i32.const 1000)) (i32.load8_u (i32.const 70000)))""",
@@ -43,12 +44,15 @@ def test_calls_start_from_the_zygote_state(rt: Runtime) -> None:
 
 def test_zygote_runs_once_per_runtime(rt: Runtime) -> None:
     # The zygote spins ~0.3 s; five calls in much less prove it did not run per call.
-    slow = wat_function("(global.get $g)", zygote="""
+    slow = wat_function(
+        "(global.get $g)",
+        zygote="""
       (local $i i32)
       (loop $l
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $l (i32.lt_u (local.get $i) (i32.const 300000000))))
-      (global.set $g (i32.const 5)) (i32.const 0)""")
+      (global.set $g (i32.const 5)) (i32.const 0)""",
+    )
     start = time.perf_counter()
     rt.register("demo", "slow", slow)
     zygote_s = time.perf_counter() - start
@@ -58,12 +62,14 @@ def test_zygote_runs_once_per_runtime(rt: Runtime) -> None:
 
 
 def test_mutable_globals_of_every_type_are_restored(rt: Runtime) -> None:
-    module = wat_function("""
+    module = wat_function(
+        """
       (global.set $a (i64.add (global.get $a) (i64.const 1)))
       (global.set $b (f64.add (global.get $b) (f64.const 1)))
       (i32.add (i32.wrap_i64 (global.get $a)) (i32.trunc_f64_s (global.get $b)))""",
         zygote="(global.set $a (i64.const 40)) (global.set $b (f64.const 1.5)) (i32.const 0)",
-        extra="(global $a (mut i64) (i64.const 0)) (global $b (mut f64) (f64.const 0))")
+        extra="(global $a (mut i64) (i64.const 0)) (global $b (mut f64) (f64.const 0))",
+    )
     rt.register("demo", "g", module)
     assert [rt.call("demo", "g").return_value for _ in range(3)] == [43] * 3
 
@@ -84,11 +90,13 @@ def test_zygote_returning_non_zero_fails_every_call(rt: Runtime) -> None:
 
 
 def test_passive_data_falls_back_to_fresh_instances(rt: Runtime) -> None:
-    module = wat_function("""
+    module = wat_function(
+        """
       (global.set $g (i32.add (global.get $g) (i32.const 1)))
       (global.get $g)""",
         zygote="(memory.init $p (i32.const 0) (i32.const 0) (i32.const 1)) (i32.const 0)",
-        extra='(data $p "x")')
+        extra='(data $p "x")',
+    )
     info = rt.register("demo", "p", module)
     assert info.mode == "fresh"
     assert info.note == "no snapshot: the module uses passive data segments"
@@ -113,8 +121,12 @@ def test_prepare_hooks_memory_grow_and_exports_globals() -> None:
     code = wb.find(sections, wb.CODE)
     assert code is not None
     bodies = wb.read_bodies(code.payload)
-    grows = [op for body in bodies[:-1] for _, _, op, _ in wb.instructions(body)
-             if op == wb.OP_MEMORY_GROW]
+    grows = [
+        op
+        for body in bodies[:-1]
+        for _, _, op, _ in wb.instructions(body)
+        if op == wb.OP_MEMORY_GROW
+    ]
     assert grows == []  # only the hook itself grows memory
 
 

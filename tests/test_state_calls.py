@@ -38,6 +38,7 @@ WAT = """
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))
 """
 
+
 class WatMemory:
     """A `GuestMemory` over one instance, bounds-checked like the runtime's (kept here so these
     tests exercise the state calls alone)."""
@@ -89,7 +90,9 @@ class Guest:
     """One instance (one call) with its context, as the runtime would build it."""
 
     def __init__(
-        self, engine_module: tuple[wasmtime.Engine, wasmtime.Module], state: LocalStateStore,
+        self,
+        engine_module: tuple[wasmtime.Engine, wasmtime.Module],
+        state: LocalStateStore,
         user: str = "demo",
     ) -> None:
         engine, module = engine_module
@@ -426,8 +429,9 @@ def test_append_handlers(guest: Guest) -> None:
     assert guest.get(BUF + 100, 8) == b"abcdef\0\0"
     with pytest.raises(CallFailed, match="has 3 appended elements, 4 requested"):
         guest.call("read_appended_state", k, BUF + 100, 8, 4)
-    with pytest.raises(CallFailed, match="3 appended elements hold 6 bytes, more than the "
-                                         "buffer's 4"):
+    with pytest.raises(
+        CallFailed, match="3 appended elements hold 6 bytes, more than the buffer's 4"
+    ):
         guest.call("read_appended_state", k, BUF + 100, 4, 3)
     guest.call("clear_appended_state", k)
     with pytest.raises(CallFailed, match="has 0 appended elements, 1 requested"):

@@ -62,8 +62,11 @@ def test_releasing_an_unheld_lock_is_an_error() -> None:
 def test_store_lock_timeouts_name_the_key(tmp_path: Path) -> None:
     store = LocalStateStore(tmp_path / "state")
     write = store.lock_write("demo", "k", 0.1)
-    with pytest.raises(StateError, match=r"timed out after 0\.05 s waiting for the read lock "
-                                         r"of state key 'k'"):
+    with pytest.raises(
+        StateError,
+        match=r"timed out after 0\.05 s waiting for the read lock "
+        r"of state key 'k'",
+    ):
         store.lock_read("demo", "k", 0.05)
     write.release()
     write.release()  # a lease releases once however often it is called

@@ -19,8 +19,14 @@ from faasm_cli.runtime.state import LocalStateStore
 from faasm_cli.toolchain import build_function
 
 STATE_DEMOS = (
-    "state_async", "state_offset", "state_append", "increment", "state_shared_write",
-    "state_shared_read", "state_shared_write_offset", "state_shared_read_offset",
+    "state_async",
+    "state_offset",
+    "state_append",
+    "increment",
+    "state_shared_write",
+    "state_shared_read",
+    "state_shared_write_offset",
+    "state_shared_read_offset",
 )
 
 
@@ -87,7 +93,10 @@ def test_increment_counts_across_calls_and_processes(wasm_dir: Path, tmp_path: P
     counts = [
         subprocess.run(
             [sys.executable, "-c", script, str(wasm_dir / "increment.wasm"), str(root)],
-            capture_output=True, text=True, timeout=120, check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
         ).stdout
         for _ in range(2)
     ]

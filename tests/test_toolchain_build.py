@@ -127,8 +127,9 @@ def test_builds_are_reproducible_across_directories(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
 
 
-def test_missing_wasi_sdk_raises_toolchain_missing(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_wasi_sdk_raises_toolchain_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = make_project(tmp_path, "hello")
     monkeypatch.setenv("WASI_SDK_PATH", str(tmp_path / "no-sdk"))
     with pytest.raises(ToolchainMissing) as info:
@@ -142,8 +143,7 @@ def test_system_backend_satisfies_protocol(tmp_path: Path) -> None:
     assert "clang" in backend.identity() and backend.identity() == get_backend("system").identity()
     backend.check()
     lines: list[str] = []
-    assert backend.run(["sh", "-c", "echo out; echo err >&2; exit 3"], tmp_path,
-                       lines.append) == 3
+    assert backend.run(["sh", "-c", "echo out; echo err >&2; exit 3"], tmp_path, lines.append) == 3
     assert sorted(lines) == ["err", "out"]
     with pytest.raises(BadInput):
         get_backend("podman")

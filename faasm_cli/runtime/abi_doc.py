@@ -39,8 +39,12 @@ def render() -> str:
         "",
     ]
     for group, title in GROUP_TITLES.items():
-        lines += [f"## {title}", "", "| Import | Parameters | Result | Meaning |",
-                  "|---|---|---|---|"]
+        lines += [
+            f"## {title}",
+            "",
+            "| Import | Parameters | Result | Meaning |",
+            "|---|---|---|---|",
+        ]
         for function in HOST_FUNCTIONS:
             if function.group != group:
                 continue

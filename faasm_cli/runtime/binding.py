@@ -94,17 +94,27 @@ def build_linker(
     linker.allow_shadowing = True
     keep: list[Any] = []
     for function in HOST_FUNCTIONS:
-        keep.append(_define(
-            linker, IMPORT_MODULE, function.name, len(function.params),
-            function.result is not None, handlers[function.name],
-        ))
+        keep.append(
+            _define(
+                linker,
+                IMPORT_MODULE,
+                function.name,
+                len(function.params),
+                function.result is not None,
+                handlers[function.name],
+            )
+        )
     for name, arity, handler in WASI_OVERRIDES:
         keep.append(_define(linker, WASI_MODULE, name, arity, True, handler))
     return linker, keep
 
 
 def _define(
-    linker: wasmtime.Linker, module: str, name: str, arity: int, has_result: bool,
+    linker: wasmtime.Linker,
+    module: str,
+    name: str,
+    arity: int,
+    has_result: bool,
     handler: HostHandler,
 ) -> Any:
     i32 = wasmtime.ValType.i32
@@ -112,7 +122,14 @@ def _define(
     raw = ffi.wasmtime_func_callback_t(_callback(name, has_result, handler))
     module_raw, field = module.encode(), name.encode()
     error = ffi.wasmtime_linker_define_func(
-        linker.ptr(), module_raw, len(module_raw), field, len(field), ty.ptr(), raw, None,
+        linker.ptr(),
+        module_raw,
+        len(module_raw),
+        field,
+        len(field),
+        ty.ptr(),
+        raw,
+        None,
         ctypes.cast(0, ctypes.CFUNCTYPE(None, ctypes.c_void_p)),
     )
     if error:

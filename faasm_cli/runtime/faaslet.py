@@ -44,7 +44,10 @@ class Sandbox:
     """A fresh store with the limits and WASI of one call (or one zygote run), and its instance."""
 
     def __init__(
-        self, engine: wasmtime.Engine, ticker: EpochTicker, limits: CallLimits,
+        self,
+        engine: wasmtime.Engine,
+        ticker: EpochTicker,
+        limits: CallLimits,
         pre: wasmtime.InstancePre,
     ) -> None:
         self.limits = limits
@@ -59,8 +62,12 @@ class Sandbox:
         except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
             text = _reason(error)
             if "memory" in text and ("limit" in text or "minimum" in text):
-                self.failure = Outcome(1, True, f"memory limit of {_mib(limits.memory_bytes)} "
-                                                f"is below what the function needs ({text})")
+                self.failure = Outcome(
+                    1,
+                    True,
+                    f"memory limit of {_mib(limits.memory_bytes)} "
+                    f"is below what the function needs ({text})",
+                )
             else:
                 self.failure = Outcome(1, True, f"could not instantiate the function: {text}")
 
@@ -69,7 +76,10 @@ class Sandbox:
         item = ffi.wasmtime_extern_t()
         raw = name.encode()
         found = ffi.wasmtime_instance_export_get(
-            self.store._context(), ctypes.byref(self.instance._instance), raw, len(raw),
+            self.store._context(),
+            ctypes.byref(self.instance._instance),
+            raw,
+            len(raw),
             ctypes.byref(item),
         )
         return wrap_extern(item) if found else None
@@ -78,9 +88,15 @@ class Sandbox:
         self, user: str, function: str, idx: int, input_data: bytes, state: StateStore
     ) -> CallContext:
         return CallContext(
-            user, function, idx, input_data, InstanceMemory(self.store, self.export), state,
+            user,
+            function,
+            idx,
+            input_data,
+            InstanceMemory(self.store, self.export),
+            state,
             max_output_bytes=self.limits.output_bytes,
-            stdout=Capture(self.limits.output_bytes), stderr=Capture(self.limits.output_bytes),
+            stdout=Capture(self.limits.output_bytes),
+            stderr=Capture(self.limits.output_bytes),
         )
 
     def call(self, name: str, ctx: CallContext, nresults: int, *args: int) -> Outcome:
@@ -95,8 +111,13 @@ class Sandbox:
         results = (ffi.wasmtime_val_t * 1)()
         trap = ctypes.POINTER(ffi.wasm_trap_t)()
         error = ffi.wasmtime_func_call(
-            self.store._context(), ctypes.byref(func._func), params, len(args), results,
-            nresults, ctypes.byref(trap),
+            self.store._context(),
+            ctypes.byref(func._func),
+            params,
+            len(args),
+            results,
+            nresults,
+            ctypes.byref(trap),
         )
         if error:
             failure: Exception = wasmtime.WasmtimeError._from_ptr(error)
@@ -114,19 +135,29 @@ class Sandbox:
             return Outcome(1, True, ctx.error)
         flag = self.export(OOM_FLAG_EXPORT)
         if isinstance(flag, wasmtime.Global) and flag.value(self.store):
-            return Outcome(1, True, f"memory limit of {_mib(self.limits.memory_bytes)} reached "
-                                    "(memory.grow refused)")
+            return Outcome(
+                1,
+                True,
+                f"memory limit of {_mib(self.limits.memory_bytes)} reached (memory.grow refused)",
+            )
         trap_code = failure.trap_code if isinstance(failure, wasmtime.Trap) else None
         if trap_code is wasmtime.TrapCode.INTERRUPT:
             return Outcome(1, True, f"timed out after {self.limits.timeout_s:g}s")
         if trap_code is wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS and self._shadow_stack_overflowed():
-            return Outcome(1, True, "stack overflow: the C stack in linear memory is exhausted "
-                                    "(out of bounds memory access)")
+            return Outcome(
+                1,
+                True,
+                "stack overflow: the C stack in linear memory is exhausted "
+                "(out of bounds memory access)",
+            )
         if trap_code is wasmtime.TrapCode.STACK_OVERFLOW:
             return Outcome(1, True, "stack overflow: call stack exhausted (wasm trap)")
         if trap_code is wasmtime.TrapCode.UNREACHABLE:
-            return Outcome(1, True, "wasm trap: unreachable executed (abort() or a failed "
-                                    "check in the function)")
+            return Outcome(
+                1,
+                True,
+                "wasm trap: unreachable executed (abort() or a failed check in the function)",
+            )
         return Outcome(1, True, f"wasm trap: {_reason(failure)}")
 
     def _shadow_stack_overflowed(self) -> bool:

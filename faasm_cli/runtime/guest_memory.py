@@ -22,9 +22,7 @@ class InstanceMemory:
     """The `memory` export of one instance (and its `__faasm_alloc`), looked up on first use so a
     call that never touches memory from the host pays nothing."""
 
-    def __init__(
-        self, store: wasmtime.Store, export: Callable[[str], object | None]
-    ) -> None:
+    def __init__(self, store: wasmtime.Store, export: Callable[[str], object | None]) -> None:
         self._store = store
         self._export = export
         self._found: wasmtime.Memory | None = None

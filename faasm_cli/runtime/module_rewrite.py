@@ -39,8 +39,9 @@ def _hook_body(flag_index: int) -> bytes:
         b"\x01\x01\x7f"  # one i32 local
         b"\x20\x00\x40\x00\x22\x01"  # local.get 0; memory.grow 0; local.tee 1
         b"\x41\x7f\x46\x04\x40"  # i32.const -1; i32.eq; if
-        b"\x41\x01\x24" + wb.uleb(flag_index) +  # i32.const 1; global.set flag
-        b"\x00\x0b"  # unreachable; end
+        b"\x41\x01\x24"
+        + wb.uleb(flag_index)  # i32.const 1; global.set flag
+        + b"\x00\x0b"  # unreachable; end
         b"\x20\x01\x0b"  # local.get 1; end
     )
     return wb.uleb(len(code)) + code
@@ -56,7 +57,7 @@ def _rewrite_body(body: bytes, hook_call: bytes) -> tuple[bytes, bool]:
     last = 0
     uses_segments = False
     for start, end, op, sub in wb.instructions(body):
-        if op == wb.OP_MEMORY_GROW and body[start + 1:end] == b"\x00":
+        if op == wb.OP_MEMORY_GROW and body[start + 1 : end] == b"\x00":
             out += body[last:start] + hook_call
             last = end
         elif op == 0xFC and sub in wb.DATA_SEGMENT_OPS:
@@ -117,20 +118,18 @@ def prepare(wasm: bytes) -> Prepared:
             blocker = "the module uses memory.init or data.drop"
         new_bodies.append(wb.uleb(len(rewritten)) + rewritten)
     has_memory = bool(memories) or any(i.kind == wb.KIND_MEMORY for i in imports)
-    mutable = tuple(
-        (imported_globals + i, g.valtype) for i, g in enumerate(globals_) if g.mutable
-    )
+    mutable = tuple((imported_globals + i, g.valtype) for i, g in enumerate(globals_) if g.mutable)
     globals_.append(wb.GlobalDef(wb.I32, True, b"\x41\x00\x0b"))
-    exports += [wb.Export(f"{GLOBAL_EXPORT_PREFIX}{index}", wb.KIND_GLOBAL, index)
-                for index, _ in mutable]
+    exports += [
+        wb.Export(f"{GLOBAL_EXPORT_PREFIX}{index}", wb.KIND_GLOBAL, index) for index, _ in mutable
+    ]
     exports.append(wb.Export(OOM_FLAG_EXPORT, wb.KIND_GLOBAL, flag_index))
 
     wb.put(sections, wb.TYPE, wb.vec([t.encode() for t in types]))
     wb.put(sections, wb.GLOBAL, wb.vec([wb.encode_global(g) for g in globals_]))
     wb.put(sections, wb.EXPORT, wb.vec([e.encode() for e in exports]))
     if has_memory:
-        wb.put(sections, wb.FUNCTION,
-               wb.vec([wb.uleb(t) for t in [*func_types, hook_type]]))
+        wb.put(sections, wb.FUNCTION, wb.vec([wb.uleb(t) for t in [*func_types, hook_type]]))
         wb.put(sections, wb.CODE, wb.vec([*new_bodies, _hook_body(flag_index)]))
     return Prepared(wb.write_module(sections), mutable, blocker)
 
@@ -151,7 +150,7 @@ def memory_segments(memory: bytes) -> list[tuple[int, bytes]]:
     runs: list[tuple[int, bytes]] = []
     run_start = -1
     for offset in range(0, len(view), _CHUNK):
-        zero = view[offset:offset + _CHUNK] == _ZERO_CHUNK[:len(view) - offset]
+        zero = view[offset : offset + _CHUNK] == _ZERO_CHUNK[: len(view) - offset]
         if not zero and run_start < 0:
             run_start = offset
         elif zero and run_start >= 0:
@@ -175,8 +174,7 @@ def snapshot_module(
     sections = wb.read_sections(prepared.wasm)
     section = wb.find(sections, wb.IMPORT)
     imported_globals = sum(
-        1 for i in (wb.read_imports(section.payload) if section else [])
-        if i.kind == wb.KIND_GLOBAL
+        1 for i in (wb.read_imports(section.payload) if section else []) if i.kind == wb.KIND_GLOBAL
     )
     section = wb.find(sections, wb.GLOBAL)
     globals_ = wb.read_globals(section.payload) if section else []

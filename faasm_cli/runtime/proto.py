@@ -35,17 +35,56 @@ from faasm_cli.runtime.state import StateStore
 from faasm_cli.runtime.wasi_stdio import WASI_MODULE
 from faasm_cli.runtime.wasm_binary import MAGIC, WasmFormatError
 
-WASI_PREVIEW1 = frozenset((
-    "args_get", "args_sizes_get", "environ_get", "environ_sizes_get", "clock_res_get",
-    "clock_time_get", "fd_advise", "fd_allocate", "fd_close", "fd_datasync", "fd_fdstat_get",
-    "fd_fdstat_set_flags", "fd_fdstat_set_rights", "fd_filestat_get", "fd_filestat_set_size",
-    "fd_filestat_set_times", "fd_pread", "fd_prestat_get", "fd_prestat_dir_name", "fd_pwrite",
-    "fd_read", "fd_readdir", "fd_renumber", "fd_seek", "fd_sync", "fd_tell", "fd_write",
-    "path_create_directory", "path_filestat_get", "path_filestat_set_times", "path_link",
-    "path_open", "path_readlink", "path_remove_directory", "path_rename", "path_symlink",
-    "path_unlink_file", "poll_oneoff", "proc_exit", "proc_raise", "sched_yield", "random_get",
-    "sock_accept", "sock_recv", "sock_send", "sock_shutdown",
-))
+WASI_PREVIEW1 = frozenset(
+    (
+        "args_get",
+        "args_sizes_get",
+        "environ_get",
+        "environ_sizes_get",
+        "clock_res_get",
+        "clock_time_get",
+        "fd_advise",
+        "fd_allocate",
+        "fd_close",
+        "fd_datasync",
+        "fd_fdstat_get",
+        "fd_fdstat_set_flags",
+        "fd_fdstat_set_rights",
+        "fd_filestat_get",
+        "fd_filestat_set_size",
+        "fd_filestat_set_times",
+        "fd_pread",
+        "fd_prestat_get",
+        "fd_prestat_dir_name",
+        "fd_pwrite",
+        "fd_read",
+        "fd_readdir",
+        "fd_renumber",
+        "fd_seek",
+        "fd_sync",
+        "fd_tell",
+        "fd_write",
+        "path_create_directory",
+        "path_filestat_get",
+        "path_filestat_set_times",
+        "path_link",
+        "path_open",
+        "path_readlink",
+        "path_remove_directory",
+        "path_rename",
+        "path_symlink",
+        "path_unlink_file",
+        "poll_oneoff",
+        "proc_exit",
+        "proc_raise",
+        "sched_yield",
+        "random_get",
+        "sock_accept",
+        "sock_recv",
+        "sock_send",
+        "sock_shutdown",
+    )
+)
 SNAPSHOT, FRESH, COMMAND = "snapshot", "fresh", "command"
 
 
@@ -114,45 +153,66 @@ class Loader:
 
     def load(self, user: str, function: str, wasm: bytes, label: str) -> LoadedFunction:
         if wasm[:8] != MAGIC:
-            raise BadInput(f"{label} is not a WebAssembly module",
-                           "pass the .wasm that `faasm compile` builds")
+            raise BadInput(
+                f"{label} is not a WebAssembly module", "pass the .wasm that `faasm compile` builds"
+            )
         try:
             prepared = module_rewrite.prepare(wasm)
         except WasmFormatError as error:
-            raise BadInput(f"{label} is not a valid WebAssembly module: {error}",
-                           "rebuild it with `faasm compile`") from error
+            raise BadInput(
+                f"{label} is not a valid WebAssembly module: {error}",
+                "rebuild it with `faasm compile`",
+            ) from error
         module = self.cache.load(prepared.wasm, label)
         check_imports(module, label)
         names = _export_names(module)
         indices = _indices(names)
         if EXPORT_CALL not in names:
             if EXPORT_START not in names:
-                raise BadInput(f"{label} exports neither {EXPORT_CALL} nor {EXPORT_START}",
-                               "define FAASM_MAIN_FUNC() or main() in the function")
-            return LoadedFunction(user, function, COMMAND, self.linker.instantiate_pre(module),
-                                  frozenset({0}))
+                raise BadInput(
+                    f"{label} exports neither {EXPORT_CALL} nor {EXPORT_START}",
+                    "define FAASM_MAIN_FUNC() or main() in the function",
+                )
+            return LoadedFunction(
+                user, function, COMMAND, self.linker.instantiate_pre(module), frozenset({0})
+            )
         if EXPORT_MEMORY not in names:
             raise BadInput(f"{label} does not export its memory", "link it with libfaasm")
         if prepared.snapshot_blocker:
-            return LoadedFunction(user, function, FRESH, self.linker.instantiate_pre(module),
-                                  indices, note=f"no snapshot: {prepared.snapshot_blocker}")
+            return LoadedFunction(
+                user,
+                function,
+                FRESH,
+                self.linker.instantiate_pre(module),
+                indices,
+                note=f"no snapshot: {prepared.snapshot_blocker}",
+            )
         pre = self.linker.instantiate_pre(module)
         sandbox = Sandbox(self.engine, self.ticker, self.limits, pre)
         if sandbox.failure is not None:
-            return LoadedFunction(user, function, SNAPSHOT, pre, indices,
-                                  zygote_error=f"zygote failed: {sandbox.failure.error}")
+            return LoadedFunction(
+                user,
+                function,
+                SNAPSHOT,
+                pre,
+                indices,
+                zygote_error=f"zygote failed: {sandbox.failure.error}",
+            )
         ctx = sandbox.context(user, function, 0, b"", self.state)
         outcome = initialise(sandbox, ctx)
         if outcome.failed or outcome.return_value:
             reason = outcome.error or f"returned {outcome.return_value}"
-            return LoadedFunction(user, function, SNAPSHOT, pre, indices,
-                                  zygote_error=f"zygote failed: {reason}")
+            return LoadedFunction(
+                user, function, SNAPSHOT, pre, indices, zygote_error=f"zygote failed: {reason}"
+            )
         memory = sandbox.export(EXPORT_MEMORY)
         assert isinstance(memory, wasmtime.Memory)
         size = memory.data_len(sandbox.store)
-        image = ctypes.string_at(
-            ctypes.addressof(memory.data_ptr(sandbox.store).contents), size
-        ) if size else b""
+        image = (
+            ctypes.string_at(ctypes.addressof(memory.data_ptr(sandbox.store).contents), size)
+            if size
+            else b""
+        )
         values: dict[int, int | float] = {}
         for index, _ in prepared.mutable_globals:
             glob = sandbox.export(f"{module_rewrite.GLOBAL_EXPORT_PREFIX}{index}")
@@ -161,9 +221,9 @@ class Loader:
         snapshot = module_rewrite.snapshot_module(prepared, image, values)
         family = "snap-" + self.cache.key(prepared.wasm)[:24]
         snap_module = self.cache.load(snapshot, f"{label} (snapshot)", family=family)
-        return LoadedFunction(user, function, SNAPSHOT,
-                              self.linker.instantiate_pre(snap_module), indices)
-
+        return LoadedFunction(
+            user, function, SNAPSHOT, self.linker.instantiate_pre(snap_module), indices
+        )
 
 
 def initialise(sandbox: Sandbox, ctx: CallContext) -> Outcome:

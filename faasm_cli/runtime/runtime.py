@@ -56,8 +56,14 @@ class Runtime:
         self._ticker = EpochTicker(engine)
         linker, self._callbacks = build_linker(engine)
         self._cache = ModuleCache(engine, cache_dir)
-        self._loader = Loader(engine, linker, self._cache, self._ticker,
-                              state_store or LocalStateStore(), self._limits)
+        self._loader = Loader(
+            engine,
+            linker,
+            self._cache,
+            self._ticker,
+            state_store or LocalStateStore(),
+            self._limits,
+        )
         self._executor = LocalExecutor(workers or max(4, os.cpu_count() or 1))
         self._functions: dict[tuple[str, str], LoadedFunction] = {}
         self._load_lock = threading.RLock()
@@ -76,7 +82,9 @@ class Runtime:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None,
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
         self.close()
@@ -99,8 +107,10 @@ class Runtime:
         else:
             path = Path(wasm)
             if not path.is_file():
-                raise NotFound(f"wasm file {path} does not exist",
-                               f"compile it first: faasm compile {user} {function}")
+                raise NotFound(
+                    f"wasm file {path} does not exist",
+                    f"compile it first: faasm compile {user} {function}",
+                )
             data, label = path.read_bytes(), str(path)
         with self._load_lock:
             loaded = self._loader.load(user, function, data, label)
@@ -122,14 +132,20 @@ class Runtime:
             path = self._resolver(user, function) if self._resolver else None
             if path is None:
                 known = sorted(f for u, f in self._functions if u == user)
-                raise NotFound(f"no function {user}/{function} in the runtime",
-                               f"registered for {user}: {', '.join(known) or 'none'}")
+                raise NotFound(
+                    f"no function {user}/{function} in the runtime",
+                    f"registered for {user}: {', '.join(known) or 'none'}",
+                )
             return self.register(user, function, path)
 
     # ---- calls ----------------------------------------------------------------------------------
 
     def call(
-        self, user: str, function: str, input_data: bytes = b"", idx: int = 0,
+        self,
+        user: str,
+        function: str,
+        input_data: bytes = b"",
+        idx: int = 0,
         timeout: float | None = None,
     ) -> CallResult:
         """Run one call (and every call it chains) to completion."""
@@ -155,7 +171,12 @@ class Runtime:
         return next(self._ids) % 0x7FFFFFFF or next(self._ids)
 
     def _execute(
-        self, loaded: LoadedFunction, idx: int, input_data: bytes, call_id: int, depth: int,
+        self,
+        loaded: LoadedFunction,
+        idx: int,
+        input_data: bytes,
+        call_id: int,
+        depth: int,
         group: CallGroup,
     ) -> CallResult:
         start = time.perf_counter()
@@ -240,8 +261,7 @@ class CallGroup:
         call = _Chained(runtime._next_id(), loaded, idx, ctx.depth + 1)
 
         def run() -> None:
-            call.result = runtime._execute(loaded, idx, input_data, call.call_id, call.depth,
-                                           self)
+            call.result = runtime._execute(loaded, idx, input_data, call.call_id, call.depth, self)
 
         call.task = Task(run)
         with self._lock:
@@ -278,9 +298,17 @@ class CallGroup:
             call = self._calls[call_id]
             result = call.result
             assert result is not None
-            nodes.append(ChainedCall(
-                id=call_id, user=call.loaded.user, function=call.loaded.function, idx=call.idx,
-                return_value=result.return_value, duration_s=result.duration_s,
-                failed=result.failed, error=result.error, children=self._tree(call_id),
-            ))
+            nodes.append(
+                ChainedCall(
+                    id=call_id,
+                    user=call.loaded.user,
+                    function=call.loaded.function,
+                    idx=call.idx,
+                    return_value=result.return_value,
+                    duration_s=result.duration_s,
+                    failed=result.failed,
+                    error=result.error,
+                    children=self._tree(call_id),
+                )
+            )
         return nodes

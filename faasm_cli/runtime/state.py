@@ -87,7 +87,12 @@ class StateStore(Protocol):
     def write(self, user: str, key: str, total: int, offset: int, data: bytes) -> None: ...
 
     def read_to(
-        self, user: str, key: str, offset: int, length: int, address: int,
+        self,
+        user: str,
+        key: str,
+        offset: int,
+        length: int,
+        address: int,
         total: int | None = None,
     ) -> int:
         """Copy a range to `address` (zeros past the value's end); returns the value's size."""
@@ -160,8 +165,7 @@ def check_range(key: str, total: int, offset: int, length: int) -> None:
     """Reject a range that is negative or does not fit in a value of `total` bytes."""
     if total > MAX_VALUE_BYTES:
         raise StateError(
-            f"state key {key!r}: total length {total} exceeds the limit of "
-            f"{MAX_VALUE_BYTES} bytes"
+            f"state key {key!r}: total length {total} exceeds the limit of {MAX_VALUE_BYTES} bytes"
         )
     if total < 0 or offset < 0 or length < 0 or offset + length > total:
         raise StateError(
@@ -349,7 +353,12 @@ class ReplicatedStateStore:
     # -- ranges -----------------------------------------------------------------------------
 
     def read_to(
-        self, user: str, key: str, offset: int, length: int, address: int,
+        self,
+        user: str,
+        key: str,
+        offset: int,
+        length: int,
+        address: int,
         total: int | None = None,
     ) -> int:
         check_range(key, offset + length if total is None else total, offset, length)
@@ -366,7 +375,12 @@ class ReplicatedStateStore:
         return bytes(out)
 
     def _patch(
-        self, user: str, key: str, total: int, offset: int, length: int,
+        self,
+        user: str,
+        key: str,
+        total: int,
+        offset: int,
+        length: int,
         fill: Callable[[SharedBuffer], None],
     ) -> None:
         check_range(key, total, offset, length)

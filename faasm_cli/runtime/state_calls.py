@@ -314,11 +314,27 @@ def unlock_state_write(ctx: CallContext, key: int) -> None:
 STATE_HANDLERS: dict[str, HostHandler] = {
     f"__faasm_{handler.__name__}": handler
     for handler in (
-        read_state, read_state_size, write_state, read_state_offset, write_state_offset,
-        read_state_ptr, read_state_offset_ptr, flag_state_dirty, flag_state_offset_dirty,
-        push_state, push_state_partial, pull_state, append_state, read_appended_state,
-        clear_appended_state, lock_state_global, unlock_state_global, lock_state_read,
-        unlock_state_read, lock_state_write, unlock_state_write,
+        read_state,
+        read_state_size,
+        write_state,
+        read_state_offset,
+        write_state_offset,
+        read_state_ptr,
+        read_state_offset_ptr,
+        flag_state_dirty,
+        flag_state_offset_dirty,
+        push_state,
+        push_state_partial,
+        pull_state,
+        append_state,
+        read_appended_state,
+        clear_appended_state,
+        lock_state_global,
+        unlock_state_global,
+        lock_state_read,
+        unlock_state_read,
+        lock_state_write,
+        unlock_state_write,
     )
 }
 """Handlers of the state imports, keyed by import name (`HOST_FUNCTIONS` entries of group state)."""

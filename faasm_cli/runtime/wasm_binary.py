@@ -15,8 +15,21 @@ MAGIC = b"\x00asm\x01\x00\x00\x00"
 CUSTOM, TYPE, IMPORT, FUNCTION, TABLE, MEMORY, GLOBAL, EXPORT, START = 0, 1, 2, 3, 4, 5, 6, 7, 8
 ELEMENT, CODE, DATA, DATACOUNT, TAG = 9, 10, 11, 12, 13
 # The order sections must appear in (custom sections may sit anywhere).
-SECTION_ORDER = (TYPE, IMPORT, FUNCTION, TABLE, MEMORY, TAG, GLOBAL, EXPORT, START, ELEMENT,
-                 DATACOUNT, CODE, DATA)
+SECTION_ORDER = (
+    TYPE,
+    IMPORT,
+    FUNCTION,
+    TABLE,
+    MEMORY,
+    TAG,
+    GLOBAL,
+    EXPORT,
+    START,
+    ELEMENT,
+    DATACOUNT,
+    CODE,
+    DATA,
+)
 
 I32, I64, F32, F64, V128 = 0x7F, 0x7E, 0x7D, 0x7C, 0x7B
 KIND_FUNC, KIND_TABLE, KIND_MEMORY, KIND_GLOBAL, KIND_TAG = 0, 1, 2, 3, 4
@@ -80,7 +93,7 @@ class Reader:
     def take(self, count: int) -> bytes:
         if self.pos + count > self.end:
             raise WasmFormatError("unexpected end of data")
-        chunk = self.data[self.pos:self.pos + count]
+        chunk = self.data[self.pos : self.pos + count]
         self.pos += count
         return chunk
 
@@ -247,7 +260,7 @@ def read_globals(payload: bytes) -> list[GlobalDef]:
         valtype, mutable = reader.byte(), reader.byte()
         start = reader.pos
         skip_expression(reader)
-        result.append(GlobalDef(valtype, bool(mutable), reader.data[start:reader.pos]))
+        result.append(GlobalDef(valtype, bool(mutable), reader.data[start : reader.pos]))
     return result
 
 
@@ -273,7 +286,7 @@ def read_data(payload: bytes) -> list[DataSegment]:
                 reader.u32()
             start = reader.pos
             skip_expression(reader)
-            expr = reader.data[start:reader.pos]
+            expr = reader.data[start : reader.pos]
         elif flags != 1:
             raise WasmFormatError(f"unknown data segment flags {flags}")
         result.append(DataSegment(flags, expr, reader.take(reader.u32())))
@@ -282,8 +295,14 @@ def read_data(payload: bytes) -> list[DataSegment]:
 
 def active_segment(offset: int, data: bytes) -> bytes:
     """An active data segment of memory 0 at a constant offset."""
-    return uleb(0) + b"\x41" + sleb(offset if offset < 2**31 else offset - 2**32) + b"\x0b" + \
-        uleb(len(data)) + data
+    return (
+        uleb(0)
+        + b"\x41"
+        + sleb(offset if offset < 2**31 else offset - 2**32)
+        + b"\x0b"
+        + uleb(len(data))
+        + data
+    )
 
 
 @dataclass(frozen=True)
@@ -292,8 +311,9 @@ class FuncType:
     results: bytes
 
     def encode(self) -> bytes:
-        return b"\x60" + uleb(len(self.params)) + self.params + uleb(len(self.results)) + \
-            self.results
+        return (
+            b"\x60" + uleb(len(self.params)) + self.params + uleb(len(self.results)) + self.results
+        )
 
 
 def read_types(payload: bytes) -> list[FuncType]:
@@ -320,11 +340,10 @@ def read_bodies(payload: bytes) -> list[bytes]:
 
 # ---- instructions ------------------------------------------------------------------------------
 
-_NO_IMMEDIATE = frozenset(
-    [0x00, 0x01, 0x05, 0x0B, 0x0F, 0x1A, 0x1B, 0xD1, *range(0x45, 0xC5)]
+_NO_IMMEDIATE = frozenset([0x00, 0x01, 0x05, 0x0B, 0x0F, 0x1A, 0x1B, 0xD1, *range(0x45, 0xC5)])
+_ONE_U32 = frozenset(
+    [0x0C, 0x0D, 0x10, 0x12, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0xD2, 0x3F, 0x40]
 )
-_ONE_U32 = frozenset([0x0C, 0x0D, 0x10, 0x12, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0xD2,
-                      0x3F, 0x40])
 _TWO_U32 = frozenset([0x11, 0x13])
 _BLOCKS = frozenset([0x02, 0x03, 0x04])
 _SIMD_LANE = frozenset(range(21, 35))

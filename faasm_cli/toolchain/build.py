@@ -58,8 +58,9 @@ def _native_identity() -> str:
     for env, default in (("CC", "cc"), ("CXX", "c++")):
         compiler = os.environ.get(env, default)
         try:
-            done = subprocess.run([compiler, "--version"], capture_output=True, text=True,
-                                  check=False, timeout=30)
+            done = subprocess.run(
+                [compiler, "--version"], capture_output=True, text=True, check=False, timeout=30
+            )
             parts.append(f"{env}={compiler}: {done.stdout.strip().splitlines()[0]}")
         except (OSError, IndexError):
             parts.append(f"{env}={compiler}: missing")
@@ -97,11 +98,13 @@ class _Builder:
                 f"{user}/{function} is a {source.suffix} function: there is nothing to compile",
                 f"run it directly with `faasm run {user} {function}`",
             )
-        output = (self.project.native_path(user, function) if self.native
-                  else self.project.wasm_path(user, function))
+        output = (
+            self.project.native_path(user, function)
+            if self.native
+            else self.project.wasm_path(user, function)
+        )
         flavour = f"{'native' if self.native else 'wasm'}-{self.tree.build_type}"
-        value = fingerprint.compute(source, self.project.func_dir, user, flavour,
-                                    self.identity())
+        value = fingerprint.compute(source, self.project.func_dir, user, flavour, self.identity())
         return _Job(user, function, source, output, value)
 
     def check(self) -> None:
@@ -126,8 +129,7 @@ class _Builder:
             return
         self.tree.forget_configuration()
         lines: list[str] = []
-        code = self.backend.run(self.tree.configure_argv(), self.project.root,
-                                _tee(lines, on_log))
+        code = self.backend.run(self.tree.configure_argv(), self.project.root, _tee(lines, on_log))
         if code != 0:
             raise CompileFailed(
                 f"CMake could not configure {self.tree.path}: {_first_error(lines)}",
@@ -196,14 +198,22 @@ def build_function(
     builder = _Builder(project, backend, native)
     job = builder.job(user, function)
     if fingerprint.read(job.output) == job.fingerprint:
-        return BuildResult(user, function, job.output, False, time.perf_counter() - start,
-                           native, builder.backend.name)
+        return BuildResult(
+            user,
+            function,
+            job.output,
+            False,
+            time.perf_counter() - start,
+            native,
+            builder.backend.name,
+        )
     builder.check()
     with builder.locked():
         builder.configure(on_log)
         builder.build([job], on_log)
-    return BuildResult(user, function, job.output, True, time.perf_counter() - start,
-                       native, builder.backend.name)
+    return BuildResult(
+        user, function, job.output, True, time.perf_counter() - start, native, builder.backend.name
+    )
 
 
 def build_user(
@@ -221,12 +231,12 @@ def build_user(
     """
     start = time.perf_counter()
     builder = _Builder(project, backend, native)
-    names = [f for f in project.functions(user)
-             if project.source(user, f).suffix in WASM_SUFFIXES]
+    names = [f for f in project.functions(user) if project.source(user, f).suffix in WASM_SUFFIXES]
     if not names:
-        raise BadInput(f"user {user} has no C/C++ functions in {project.func_dir}",
-                       f"add func/{user}/NAME.cpp, or pick one of: "
-                       f"{', '.join(project.users()) or 'none'}")
+        raise BadInput(
+            f"user {user} has no C/C++ functions in {project.func_dir}",
+            f"add func/{user}/NAME.cpp, or pick one of: {', '.join(project.users()) or 'none'}",
+        )
     jobs = [builder.job(user, name) for name in names]
     stale = [j for j in jobs if fingerprint.read(j.output) != j.fingerprint]
     if stale:
@@ -239,9 +249,18 @@ def build_user(
                 _build_one_by_one(builder, stale, on_log)
     elapsed = time.perf_counter() - start
     stale_names = {j.function for j in stale}
-    return [BuildResult(user, j.function, j.output, j.function in stale_names,
-                        elapsed if j.function in stale_names else 0.0, native,
-                        builder.backend.name) for j in jobs]
+    return [
+        BuildResult(
+            user,
+            j.function,
+            j.output,
+            j.function in stale_names,
+            elapsed if j.function in stale_names else 0.0,
+            native,
+            builder.backend.name,
+        )
+        for j in jobs
+    ]
 
 
 def _build_one_by_one(builder: _Builder, jobs: list[_Job], on_log: LogSink) -> None:
@@ -261,8 +280,9 @@ def _build_one_by_one(builder: _Builder, jobs: list[_Job], on_log: LogSink) -> N
         )
 
 
-def is_stale(project: Project, user: str, function: str, *, backend: str = "system",
-             native: bool = False) -> bool:
+def is_stale(
+    project: Project, user: str, function: str, *, backend: str = "system", native: bool = False
+) -> bool:
     """True when build_function would have to run the compiler."""
     builder = _Builder(project, backend, native)
     job = builder.job(user, function)

@@ -54,9 +54,12 @@ class BuildTree:
         tc = toolchain_dir()
         argv = [
             "cmake",
-            "-G", self.generator(),
-            "-S", str(tc / "cmake" / "project"),
-            "-B", str(self.path),
+            "-G",
+            self.generator(),
+            "-S",
+            str(tc / "cmake" / "project"),
+            "-B",
+            str(self.path),
             f"-DFAASM_FUNC_DIR={self.project.func_dir}",
             f"-DFAASM_OUTPUT_DIR={self.output_dir}",
             f"-DCMAKE_BUILD_TYPE={self.build_type}",

@@ -36,12 +36,21 @@ def _wasm_checks() -> list[Check]:
         clang = sdk / "bin" / "clang"
         sysroot = sdk / "share" / "wasi-sysroot"
         ok = clang.is_file() and sysroot.is_dir()
-        return [Check("wasi-sdk", ok, f"WASI_SDK_PATH={sdk}" + ("" if ok else
-                      " has no bin/clang or share/wasi-sysroot"),
-                      "" if ok else "unset WASI_SDK_PATH or point it at a wasi-sdk install")]
+        return [
+            Check(
+                "wasi-sdk",
+                ok,
+                f"WASI_SDK_PATH={sdk}" + ("" if ok else " has no bin/clang or share/wasi-sysroot"),
+                "" if ok else "unset WASI_SDK_PATH or point it at a wasi-sdk install",
+            )
+        ]
     return [
-        Check(c.name, c.path.exists(), f"{c.path}" if c.path.exists() else f"{c.path} missing",
-              "" if c.path.exists() else apt_install_command([c.package]))
+        Check(
+            c.name,
+            c.path.exists(),
+            f"{c.path}" if c.path.exists() else f"{c.path} missing",
+            "" if c.path.exists() else apt_install_command([c.package]),
+        )
         for c in WASM_COMPONENTS
     ]
 
@@ -50,13 +59,15 @@ def _tool_checks(tools: dict[str, str], purpose: str, required: bool) -> list[Ch
     checks = []
     for tool, package in tools.items():
         found = shutil.which(tool)
-        checks.append(Check(
-            f"{tool} ({purpose})" if purpose else tool,
-            found is not None,
-            found or f"{tool} not on PATH",
-            "" if found else apt_install_command([package]),
-            required,
-        ))
+        checks.append(
+            Check(
+                f"{tool} ({purpose})" if purpose else tool,
+                found is not None,
+                found or f"{tool} not on PATH",
+                "" if found else apt_install_command([package]),
+                required,
+            )
+        )
     return checks
 
 
@@ -66,11 +77,15 @@ def _docker_check() -> Check:
 
         backend = get_backend("docker")
         backend.check()
-        return Check("docker toolchain", True, backend.identity().splitlines()[0],
-                     required=False)
+        return Check("docker toolchain", True, backend.identity().splitlines()[0], required=False)
     except FaasmError as exc:
-        return Check("docker toolchain", False, exc.message,
-                     exc.hint or "faasm toolchain install --toolchain docker", required=False)
+        return Check(
+            "docker toolchain",
+            False,
+            exc.message,
+            exc.hint or "faasm toolchain install --toolchain docker",
+            required=False,
+        )
     except ImportError as exc:  # the docker backend module or SDK is absent
         return Check("docker toolchain", False, str(exc), "pip install docker", required=False)
 

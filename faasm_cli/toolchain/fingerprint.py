@@ -27,8 +27,13 @@ def _toolchain_files() -> list[Path]:
 
 def _func_headers(func_dir: Path, user: str) -> list[Path]:
     """Headers a function may include from its tree: func/*.h and func/USER/*.h."""
-    found = [p for d in (func_dir, func_dir / user) if d.is_dir() for p in d.iterdir()
-             if p.suffix in HEADER_SUFFIXES and p.is_file()]
+    found = [
+        p
+        for d in (func_dir, func_dir / user)
+        if d.is_dir()
+        for p in d.iterdir()
+        if p.suffix in HEADER_SUFFIXES and p.is_file()
+    ]
     return sorted(found)
 
 

@@ -30,8 +30,10 @@ def _apt_install(on_log: Callable[[str], None]) -> None:
         on_log("apt-get install failed; running apt-get update and retrying")
         runner.run([*env_argv, "apt-get", "update"], Path("/"), on_log)
         if runner.run(argv, Path("/"), on_log) != 0:
-            raise ToolchainMissing("apt-get could not install the toolchain packages",
-                                   f"see the apt output above; then `{apt_install_command()}`")
+            raise ToolchainMissing(
+                "apt-get could not install the toolchain packages",
+                f"see the apt output above; then `{apt_install_command()}`",
+            )
 
 
 def install(*, backend: str = "system", on_log: Callable[[str], None] = _no_log) -> None:
@@ -46,8 +48,10 @@ def install(*, backend: str = "system", on_log: Callable[[str], None] = _no_log)
             _apt_install(on_log)
             SystemBackend().check()
             return
-        on_log("cannot apt-get install here (not root, or no apt): building the docker "
-               "toolchain image instead; compile with --toolchain docker")
+        on_log(
+            "cannot apt-get install here (not root, or no apt): building the docker "
+            "toolchain image instead; compile with --toolchain docker"
+        )
     elif backend != "docker":
         raise ToolchainMissing(f"unknown toolchain {backend!r}", "use system or docker")
     from faasm_cli.toolchain.docker_backend import build_image

@@ -31,8 +31,10 @@ WASM_COMPONENTS: tuple[Component, ...] = (
     Component("wasi-libc", Path("/usr/lib/wasm32-wasi/libc.a"), "wasi-libc"),
     Component(
         "compiler-rt builtins (wasm32)",
-        Path(f"/usr/lib/llvm-{LLVM_VERSION}/lib/clang/{LLVM_VERSION}/lib/wasi/"
-             "libclang_rt.builtins-wasm32.a"),
+        Path(
+            f"/usr/lib/llvm-{LLVM_VERSION}/lib/clang/{LLVM_VERSION}/lib/wasi/"
+            "libclang_rt.builtins-wasm32.a"
+        ),
         f"libclang-rt-{LLVM_VERSION}-dev-wasm32",
     ),
     Component(

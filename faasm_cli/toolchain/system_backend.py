@@ -67,8 +67,11 @@ class SystemBackend:
         else:
             missing = [c for c in WASM_COMPONENTS if not c.path.exists()]
             missing_packages = [c.package for c in missing]
-        missing_packages += [pkg for tool, pkg in TOOL_PACKAGES.items()
-                             if tool == "cmake" and shutil.which(tool) is None]
+        missing_packages += [
+            pkg
+            for tool, pkg in TOOL_PACKAGES.items()
+            if tool == "cmake" and shutil.which(tool) is None
+        ]
         if missing_packages:
             raise ToolchainMissing(
                 f"the wasm toolchain is incomplete: {', '.join(dict.fromkeys(missing_packages))} "
@@ -92,13 +95,15 @@ class SystemBackend:
                 return str(cached["identity"])
         except (OSError, ValueError, KeyError):
             pass
-        identity = "\n".join([
-            "system",
-            _first_line([str(self.compiler()), "--version"]),
-            _first_line([str(cmake), "--version"]),
-            # wasi-libc and libc++ versions show in their archives' size and date.
-            *(_stat_signature(c.path) for c in WASM_COMPONENTS if c.path.suffix == ".a"),
-        ])
+        identity = "\n".join(
+            [
+                "system",
+                _first_line([str(self.compiler()), "--version"]),
+                _first_line([str(cmake), "--version"]),
+                # wasi-libc and libc++ versions show in their archives' size and date.
+                *(_stat_signature(c.path) for c in WASM_COMPONENTS if c.path.suffix == ".a"),
+            ]
+        )
         tmp = cache.with_suffix(".tmp")
         try:
             tmp.write_text(json.dumps({"key": key, "identity": identity}))
