@@ -232,7 +232,8 @@ def test_unawaited_chains_still_finish_before_call_returns(rt: Runtime) -> None:
         "demo",
         "fire",
         wat_function(
-            "(drop (call $chain_function (i32.const 64) (i32.const 0) (i32.const 0))) (i32.const 0)",
+            "(drop (call $chain_function (i32.const 64) (i32.const 0) (i32.const 0)))"
+            " (i32.const 0)",
             extra='(data (i32.const 64) "callee\\00")',
         ),
     )
