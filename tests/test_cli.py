@@ -201,3 +201,18 @@ def test_doctor_reports_each_check_as_json(tmp_path: Path) -> None:
     assert checks["clang"]["ok"] is True
     assert checks["wasi-libc"]["detail"].endswith("libc.a")
     assert result.returncode == 0
+
+
+def test_verbose_run_shows_the_chained_call_tree(project: Path) -> None:
+    result = run_cli("run", "demo", "chain", "-v", cwd=project)
+    assert result.returncode == 0
+    stderr = result.stderr.decode()
+    assert "demo/chain[1] returned 0" in stderr
+    assert "demo/chain[2] returned 0" in stderr
+
+
+def test_json_run_nests_chained_calls(project: Path) -> None:
+    result = run_cli("run", "demo", "chain_named_a", "--output", "json", cwd=project)
+    document = json.loads(result.stdout)
+    assert [call["function"] for call in document["chained"]] == ["chain_named_b", "chain_named_c"]
+    assert all(call["return_value"] == 0 for call in document["chained"])
