@@ -7,7 +7,6 @@ Run: python bench/bench_runtime.py
 from __future__ import annotations
 
 import shutil
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import wasmtime
 
+from bench.timing import median_seconds
 from faasm_cli.config import Project
 from faasm_cli.runtime import Runtime
 from faasm_cli.runtime.faaslet import CallLimits, Sandbox
@@ -69,17 +69,6 @@ def hello_wasm(workdir: Path) -> bytes:
     return build_function(Project(workdir / "func"), "demo", "hello").path.read_bytes()
 
 
-def median_each(action: Callable[[], object], runs: int) -> float:
-    for _ in range(min(runs, 50)):
-        action()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def bare_hello(wasm: bytes, constructors: bool) -> Callable[[], object]:
     """A bare wasmtime-py instantiation + call of the module, every import a no-op (and the C++
     constructors run first when `constructors`, as a module without a snapshot needs)."""
@@ -131,9 +120,9 @@ def main() -> None:
         wasm = hello_wasm(Path(scratch))
         rt.register("demo", "hello", wasm)
 
-        warm = median_each(lambda: rt.call("demo", "hello"), 3000)
-        bare = median_each(bare_hello(wasm, constructors=False), 3000)
-        bare_init = median_each(bare_hello(wasm, constructors=True), 3000)
+        warm = median_seconds(lambda: rt.call("demo", "hello"), 3000, warmup=50)
+        bare = median_seconds(bare_hello(wasm, constructors=False), 3000, warmup=50)
+        bare_init = median_seconds(bare_hello(wasm, constructors=True), 3000, warmup=50)
         line(
             "warm call demo/hello (restore+input+output)",
             f"{warm * 1e6:.0f} us",
@@ -172,7 +161,7 @@ def main() -> None:
             name = f"live{mib}"
             module = live_memory_module(mib)
             rt.register("demo", name, module)
-            restore = median_each(lambda n=name: rt.call("demo", n), 300)  # type: ignore[misc]
+            restore = median_seconds(lambda n=name: rt.call("demo", n), 300, warmup=50)  # type: ignore[misc]
             fresh_pre = rt._loader.linker.instantiate_pre(
                 wasmtime.Module(engine, prepare(module).wasm)
             )
@@ -183,7 +172,7 @@ def main() -> None:
                 box.call("__faasm_zygote", ctx, 1)
                 return box.call("__faasm_call", ctx, 1, 0)
 
-            again = median_each(rezygote, 30)
+            again = median_seconds(rezygote, 30, warmup=30)
             line(
                 f"restore + call, zygote left {mib} MiB live",
                 f"{restore * 1e6:.0f} us",
@@ -192,8 +181,12 @@ def main() -> None:
             )
 
         rt.register("demo", "tree", TREE)
-        one = median_each(lambda: rt.call("demo", "tree", input_data=_tree(0, 0)), 300)
-        fan = median_each(lambda: rt.call("demo", "tree", input_data=_tree(100, 1)), 30)
+        one = median_seconds(
+            lambda: rt.call("demo", "tree", input_data=_tree(0, 0)), 300, warmup=50
+        )
+        fan = median_seconds(
+            lambda: rt.call("demo", "tree", input_data=_tree(100, 1)), 30, warmup=30
+        )
         line(
             "fan-out: 100 chained calls awaited",
             f"{fan * 1e3:.2f} ms",
@@ -201,7 +194,9 @@ def main() -> None:
             fan / (one * 100),
         )
         print("  target < 20 ms", flush=True)
-        deep = median_each(lambda: rt.call("demo", "tree", input_data=_tree(1, 50)), 30)
+        deep = median_seconds(
+            lambda: rt.call("demo", "tree", input_data=_tree(1, 50)), 30, warmup=30
+        )
         line(
             "chain 50 deep",
             f"{deep * 1e3:.2f} ms",
