@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   clang-19 lld-19 llvm-19 wasi-libc libclang-rt-19-dev-wasm32
   libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 cmake ninja-build make
+  gcc g++ binutils
 )
 
 missing=()
