@@ -64,7 +64,9 @@ class Runtime:
             state_store or LocalStateStore(),
             self._limits,
         )
-        self._executor = LocalExecutor(workers or max(4, os.cpu_count() or 1))
+        # One worker per core: awaiters run unstarted calls themselves, so a small pool cannot
+        # deadlock, and more threads than cores only contend for the GIL between short calls.
+        self._executor = LocalExecutor(workers or os.cpu_count() or 1)
         self._functions: dict[tuple[str, str], LoadedFunction] = {}
         self._load_lock = threading.RLock()
         self._ids = itertools.count(1)
