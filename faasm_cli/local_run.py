@@ -46,7 +46,6 @@ def run_function(
     """Build the function if stale, run it once, and resolve chained calls the same way."""
 
     def resolve(chain_user: str, chain_function: str) -> Path:
-        project.source(chain_user, chain_function)
         return build_function(
             project, chain_user, chain_function, backend=backend, on_log=on_log
         ).path

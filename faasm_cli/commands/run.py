@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -63,23 +64,12 @@ def run_command(
     """
     data = read_input(input_text, input_file)
     project = Project.locate(func_dir)
-    if wasm is None:
-        project.source(user, function)
-    if wasm is None and is_stale(project, user, function, backend=toolchain.value):
-        with console.progress(f"Compiling {user}/{function} ({toolchain.value})") as log:
-            result = run_function(
-                project, user, function, data, backend=toolchain.value, timeout=timeout, on_log=log
-            )
-    else:
+    backend = toolchain.value
+    compiling = wasm is None and is_stale(project, user, function, backend=backend)
+    label = f"Compiling {user}/{function} ({backend})"
+    with console.progress(label) if compiling else nullcontext(console.log_line) as log:
         result = run_function(
-            project,
-            user,
-            function,
-            data,
-            backend=toolchain.value,
-            timeout=timeout,
-            wasm=wasm,
-            on_log=console.log_line,
+            project, user, function, data, backend=backend, timeout=timeout, wasm=wasm, on_log=log
         )
     _render(result, output, verbose)
     raise typer.Exit(exit_code(result))
