@@ -19,7 +19,7 @@ RUNS = 15
 
 BASELINE = r"""
 import sys, wasmtime
-from faasm_cli.runtime.host_interface import HOST_FUNCTIONS
+from faasm_cli.runtime.hostcalls.interface import HOST_FUNCTIONS
 engine = wasmtime.Engine()
 module = wasmtime.Module.deserialize_file(engine, sys.argv[1])
 linker = wasmtime.Linker(engine)

@@ -18,7 +18,7 @@ from bench.timing import median_seconds
 from faasm_cli.config import Project
 from faasm_cli.runtime import Runtime
 from faasm_cli.runtime.faaslet import CallLimits, Sandbox
-from faasm_cli.runtime.module_rewrite import prepare
+from faasm_cli.runtime.snapshot.rewrite import prepare
 from faasm_cli.toolchain import build_function
 
 REPO = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from pathlib import Path
 import wasmtime
 
 from faasm_cli.runtime import Runtime
-from faasm_cli.runtime.state import LocalStateStore
+from faasm_cli.runtime.state.store import LocalStateStore
 
 SIZES = {"1 KiB": 1 << 10, "1 MiB": 1 << 20}
 REPEATS = 7

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import wasmtime
 
-from faasm_cli.runtime.host_interface import HOST_FUNCTIONS
+from faasm_cli.runtime.hostcalls.interface import HOST_FUNCTIONS
 
 
 def _imports() -> str:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from faasm_cli.config import toolchain_dir
-from faasm_cli.runtime.host_interface import HOST_FUNCTIONS, IMPORT_MODULE
+from faasm_cli.runtime.hostcalls.interface import HOST_FUNCTIONS, IMPORT_MODULE
 
 HEADER = toolchain_dir() / "libfaasm" / "include" / "faasm" / "host_interface.h"
 DECL = re.compile(r"FAASM_IMPORT\((\w+)\)\s+([\w\s\*]+?)\s*\b(\w+)\(([^)]*)\);")

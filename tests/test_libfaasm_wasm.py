@@ -20,7 +20,7 @@ import pytest
 import wasmtime
 
 from faasm_cli.config import Project
-from faasm_cli.runtime.host_interface import HOST_FUNCTIONS
+from faasm_cli.runtime.hostcalls.interface import HOST_FUNCTIONS
 from faasm_cli.toolchain import build_user
 
 REPO_FUNC = Path(__file__).resolve().parents[1] / "func"

@@ -11,8 +11,8 @@ import wasmtime
 from runtime_wat import wat_function
 
 from faasm_cli.runtime import Runtime
-from faasm_cli.runtime import module_rewrite as mr
-from faasm_cli.runtime import wasm_binary as wb
+from faasm_cli.runtime.snapshot import rewrite as mr
+from faasm_cli.runtime.snapshot import wasm_binary as wb
 
 # The zygote sets $g to 10 and writes 77 at 70000 (page 2: memory grows from 1 to 2 pages);
 # each call bumps both and returns g * 1000 + the byte.

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import wasmtime
 
-from faasm_cli.runtime.context import CallContext, CallFailed
+from faasm_cli.runtime.context import CallContext
 from faasm_cli.runtime.engine import make_engine
-from faasm_cli.runtime.host_interface import HOST_FUNCTIONS
-from faasm_cli.runtime.state import LocalStateStore
-from faasm_cli.runtime.state_calls import STATE_HANDLERS, release_call_resources
+from faasm_cli.runtime.errors import CallFailed
+from faasm_cli.runtime.hostcalls.interface import HOST_FUNCTIONS
+from faasm_cli.runtime.hostcalls.state import STATE_HANDLERS, release_call_resources
+from faasm_cli.runtime.state.store import LocalStateStore
 
 # A guest with the exports the runtime relies on: its memory and a page-aligned bump allocator
 # (zeroed, as fresh wasm pages are), plus byte access so tests see memory as the guest does.

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from faasm_cli.runtime.state import LocalStateStore, StateError
-from faasm_cli.runtime.state_locks import ReadWriteLock
+from faasm_cli.runtime.state.locks import ReadWriteLock
+from faasm_cli.runtime.state.store import LocalStateStore, StateError
 
 
 def test_readers_share_and_writers_exclude() -> None:
@@ -101,7 +101,7 @@ _HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from faasm_cli.runtime.state import LocalStateStore
+    from faasm_cli.runtime.state.store import LocalStateStore
     lease = LocalStateStore(Path(sys.argv[1])).lock_global("demo", "k", 5)
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))

@@ -14,8 +14,9 @@ import pytest
 import wasmtime
 
 from faasm_cli.config import Project
-from faasm_cli.runtime import Runtime, state_calls
-from faasm_cli.runtime.state import LocalStateStore
+from faasm_cli.runtime import Runtime
+from faasm_cli.runtime.hostcalls import state as state_calls
+from faasm_cli.runtime.state.store import LocalStateStore
 from faasm_cli.toolchain import build_function
 
 STATE_DEMOS = (
@@ -83,7 +84,7 @@ def test_increment_counts_across_calls_and_processes(wasm_dir: Path, tmp_path: P
         import sys
         from pathlib import Path
         from faasm_cli.runtime import Runtime
-        from faasm_cli.runtime.state import LocalStateStore
+        from faasm_cli.runtime.state.store import LocalStateStore
         wasm, root = Path(sys.argv[1]), Path(sys.argv[2])
         with Runtime(state_store=LocalStateStore(root)) as rt:
             rt.register("demo", "increment", wasm)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from faasm_cli.errors import FaasmError, InvalidName
-from faasm_cli.runtime.context import CallFailed
-from faasm_cli.runtime.state import MAX_VALUE_BYTES, LocalStateStore, StateError
+from faasm_cli.runtime.errors import CallFailed
+from faasm_cli.runtime.state.store import MAX_VALUE_BYTES, LocalStateStore, StateError
 
 
 @pytest.fixture
@@ -246,7 +246,7 @@ _WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from faasm_cli.runtime.state import LocalStateStore
+    from faasm_cli.runtime.state.store import LocalStateStore
     store = LocalStateStore(Path(sys.argv[1]))
     size = 1 << 20
     print("ready", flush=True)

@@ -12,7 +12,7 @@ from faasm_cli.commands.options import OutputOption, VerboseOption
 from faasm_cli.console import OutputFormat
 from faasm_cli.errors import BadInput, NotFound
 from faasm_cli.names import check_key, check_user
-from faasm_cli.runtime.state import LocalStateStore
+from faasm_cli.runtime.state.store import LocalStateStore
 
 app = typer.Typer(
     help="Manage key/value state (the local store used by `faasm run`).\n\n"

@@ -12,14 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from faasm_cli.runtime.capture import Capture
+from faasm_cli.runtime.hostcalls.capture import Capture
 
 if TYPE_CHECKING:
-    from faasm_cli.runtime.state import StateStore
-
-
-class CallFailed(Exception):
-    """A host call rejected what the guest asked for; the message is the call's error."""
+    from faasm_cli.runtime.state.store import StateStore
 
 
 class GuestMemory(Protocol):

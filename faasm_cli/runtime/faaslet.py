@@ -15,13 +15,13 @@ import wasmtime
 from wasmtime import _ffi as ffi
 from wasmtime._extern import wrap_extern
 
-from faasm_cli.runtime.capture import Capture
 from faasm_cli.runtime.context import CallContext
 from faasm_cli.runtime.engine import EpochTicker
-from faasm_cli.runtime.guest_memory import InstanceMemory
-from faasm_cli.runtime.host_interface import EXPORT_MEMORY
-from faasm_cli.runtime.module_rewrite import GLOBAL_EXPORT_PREFIX, OOM_FLAG_EXPORT
-from faasm_cli.runtime.state import StateStore
+from faasm_cli.runtime.hostcalls.capture import Capture
+from faasm_cli.runtime.hostcalls.interface import EXPORT_MEMORY
+from faasm_cli.runtime.hostcalls.memory import InstanceMemory
+from faasm_cli.runtime.snapshot.rewrite import GLOBAL_EXPORT_PREFIX, OOM_FLAG_EXPORT
+from faasm_cli.runtime.state.store import StateStore
 
 _MIB = 1 << 20
 

@@ -18,15 +18,16 @@ from types import TracebackType
 from faasm_cli.errors import FaasmError, NotFound
 from faasm_cli.message import Message
 from faasm_cli.names import check_function, check_user
-from faasm_cli.runtime.binding import build_linker, entered
-from faasm_cli.runtime.context import CallContext, CallFailed
+from faasm_cli.runtime.context import CallContext
 from faasm_cli.runtime.engine import CacheStats, EpochTicker, ModuleCache, make_engine
+from faasm_cli.runtime.errors import CallFailed
 from faasm_cli.runtime.executor import LocalExecutor, Task
 from faasm_cli.runtime.faaslet import CallLimits, Outcome, Sandbox
-from faasm_cli.runtime.host_interface import EXPORT_CALL, EXPORT_START
-from faasm_cli.runtime.proto import COMMAND, FRESH, LoadedFunction, Loader, initialise
+from faasm_cli.runtime.hostcalls.interface import EXPORT_CALL, EXPORT_START
+from faasm_cli.runtime.hostcalls.linker import build_linker, entered
 from faasm_cli.runtime.result import CallResult, ChainedCall
-from faasm_cli.runtime.state import LocalStateStore, StateStore
+from faasm_cli.runtime.snapshot.proto import COMMAND, FRESH, LoadedFunction, Loader, initialise
+from faasm_cli.runtime.state.store import LocalStateStore, StateStore
 
 Resolver = Callable[[str, str], Path | None]
 _MIB = 1 << 20

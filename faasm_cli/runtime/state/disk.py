@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from faasm_cli.names import check_key, check_user
-from faasm_cli.runtime.state_locks import Lease, file_lease
+from faasm_cli.runtime.state.locks import Lease, file_lease
 
 _RECORD_HEADER = struct.Struct("<I")
 _MERGE_TIMEOUT_S = 60.0

@@ -14,7 +14,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from faasm_cli.runtime import wasm_binary as wb
+from faasm_cli.runtime.snapshot import wasm_binary as wb
 
 OOM_FLAG_EXPORT = "__faasm_oom"
 GLOBAL_EXPORT_PREFIX = "__faasm_g"

@@ -1,6 +1,8 @@
-"""Generates docs/abi.md from the host interface table (`python -m faasm_cli.runtime.abi_doc`).
+"""Generates docs/abi.md from the host interface table.
 
-The table in `host_interface.py` is the one definition; this page is derived from it and a test
+Run `python -m faasm_cli.runtime.hostcalls.abi_doc`.
+
+The table in `interface.py` is the one definition; this page is derived from it and a test
 checks the committed page is current.
 """
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from faasm_cli.runtime.host_interface import (
+from faasm_cli.runtime.hostcalls.interface import (
     EXPORT_ALLOC,
     EXPORT_CALL,
     EXPORT_FUNC_PREFIX,
@@ -28,8 +30,8 @@ def render() -> str:
     lines = [
         "# The Faasm host interface (wasm ABI)",
         "",
-        "<!-- Generated from faasm_cli/runtime/host_interface.py by "
-        "`python -m faasm_cli.runtime.abi_doc`; do not edit. -->",
+        "<!-- Generated from faasm_cli/runtime/hostcalls/interface.py by "
+        "`python -m faasm_cli.runtime.hostcalls.abi_doc`; do not edit. -->",
         "",
         f"Functions import these from module `{IMPORT_MODULE}`; everything else is WASI preview 1",
         "(with no preopened files, no environment, stdout and stderr captured per call).",

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import wasmtime
 
-from faasm_cli.runtime.context import CallFailed
-from faasm_cli.runtime.host_interface import EXPORT_ALLOC, EXPORT_MEMORY
+from faasm_cli.runtime.errors import CallFailed
+from faasm_cli.runtime.hostcalls.interface import EXPORT_ALLOC, EXPORT_MEMORY
 
 _PAGE = 4096
 

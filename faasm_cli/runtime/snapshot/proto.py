@@ -16,12 +16,10 @@ from dataclasses import dataclass
 import wasmtime
 
 from faasm_cli.errors import BadInput, MissingImports
-from faasm_cli.runtime import module_rewrite
-from faasm_cli.runtime.binding import entered
 from faasm_cli.runtime.context import CallContext
 from faasm_cli.runtime.engine import EpochTicker, ModuleCache
 from faasm_cli.runtime.faaslet import CallLimits, Outcome, Sandbox
-from faasm_cli.runtime.host_interface import (
+from faasm_cli.runtime.hostcalls.interface import (
     EXPORT_CALL,
     EXPORT_FUNC_PREFIX,
     EXPORT_INITIALIZE,
@@ -31,9 +29,11 @@ from faasm_cli.runtime.host_interface import (
     HOST_FUNCTIONS_BY_NAME,
     IMPORT_MODULE,
 )
-from faasm_cli.runtime.state import StateStore
-from faasm_cli.runtime.wasi_stdio import WASI_MODULE
-from faasm_cli.runtime.wasm_binary import MAGIC, WasmFormatError
+from faasm_cli.runtime.hostcalls.linker import entered
+from faasm_cli.runtime.hostcalls.wasi_stdio import WASI_MODULE
+from faasm_cli.runtime.snapshot import rewrite as module_rewrite
+from faasm_cli.runtime.snapshot.wasm_binary import MAGIC, WasmFormatError
+from faasm_cli.runtime.state.store import StateStore
 
 WASI_PREVIEW1 = frozenset(
     (

@@ -23,10 +23,10 @@ from typing import Protocol
 from faasm_cli import config
 from faasm_cli.errors import BadInput
 from faasm_cli.names import check_key, check_user
-from faasm_cli.runtime.context import CallFailed
-from faasm_cli.runtime.shared_memory import SharedBuffer, round_to_pages, unmap_at
-from faasm_cli.runtime.state_disk import DiskBackend
-from faasm_cli.runtime.state_locks import Lease, ReadWriteLock, read_lease, write_lease
+from faasm_cli.runtime.errors import CallFailed
+from faasm_cli.runtime.state.disk import DiskBackend
+from faasm_cli.runtime.state.locks import Lease, ReadWriteLock, read_lease, write_lease
+from faasm_cli.runtime.state.shared_memory import SharedBuffer, round_to_pages, unmap_at
 
 MAX_VALUE_BYTES = 1 << 30
 """Largest value a function may create: bounds host memory and disk a guest can claim."""

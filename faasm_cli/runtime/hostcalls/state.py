@@ -17,10 +17,11 @@ from typing import ParamSpec, TypeVar
 
 from faasm_cli.errors import FaasmError
 from faasm_cli.names import check_key
-from faasm_cli.runtime.context import CallContext, CallFailed, HostHandler
-from faasm_cli.runtime.shared_memory import round_to_pages
-from faasm_cli.runtime.state import LOCK_TIMEOUT_S, check_range
-from faasm_cli.runtime.state_locks import Lease
+from faasm_cli.runtime.context import CallContext, HostHandler
+from faasm_cli.runtime.errors import CallFailed
+from faasm_cli.runtime.state.locks import Lease
+from faasm_cli.runtime.state.shared_memory import round_to_pages
+from faasm_cli.runtime.state.store import LOCK_TIMEOUT_S, check_range
 
 _SCRATCH_KEY = "state"
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from faasm_cli.runtime.context import CallContext, CallFailed, HostHandler
+from faasm_cli.runtime.context import CallContext, HostHandler
+from faasm_cli.runtime.errors import CallFailed
 
 
 def read_input(ctx: CallContext, buf: int, length: int) -> int:

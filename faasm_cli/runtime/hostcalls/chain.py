@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from faasm_cli.errors import InvalidName
 from faasm_cli.names import check_function
-from faasm_cli.runtime.context import CallContext, CallDispatcher, CallFailed, HostHandler
+from faasm_cli.runtime.context import CallContext, CallDispatcher, HostHandler
+from faasm_cli.runtime.errors import CallFailed
 
 
 def _dispatcher(ctx: CallContext) -> CallDispatcher:

@@ -21,12 +21,13 @@ from typing import Any
 import wasmtime
 from wasmtime import _ffi as ffi
 
-from faasm_cli.runtime.chain_calls import CHAIN_HANDLERS
-from faasm_cli.runtime.context import CallContext, CallFailed, HostHandler
-from faasm_cli.runtime.host_interface import HOST_FUNCTIONS, IMPORT_MODULE
-from faasm_cli.runtime.io_calls import IO_HANDLERS
-from faasm_cli.runtime.state_calls import STATE_HANDLERS, release_call_resources
-from faasm_cli.runtime.wasi_stdio import WASI_MODULE, WASI_OVERRIDES
+from faasm_cli.runtime.context import CallContext, HostHandler
+from faasm_cli.runtime.errors import CallFailed
+from faasm_cli.runtime.hostcalls.chain import CHAIN_HANDLERS
+from faasm_cli.runtime.hostcalls.interface import HOST_FUNCTIONS, IMPORT_MODULE
+from faasm_cli.runtime.hostcalls.io import IO_HANDLERS
+from faasm_cli.runtime.hostcalls.state import STATE_HANDLERS, release_call_resources
+from faasm_cli.runtime.hostcalls.wasi_stdio import WASI_MODULE, WASI_OVERRIDES
 
 HANDLERS: dict[str, HostHandler] = {**IO_HANDLERS, **CHAIN_HANDLERS, **STATE_HANDLERS}
 _missing = [f.name for f in HOST_FUNCTIONS if f.name not in HANDLERS]
