@@ -33,7 +33,8 @@ SECTION_ORDER = (
 
 I32, I64, F32, F64, V128 = 0x7F, 0x7E, 0x7D, 0x7C, 0x7B
 KIND_FUNC, KIND_TABLE, KIND_MEMORY, KIND_GLOBAL, KIND_TAG = 0, 1, 2, 3, 4
-OP_END, OP_CALL, OP_MEMORY_GROW = 0x0B, 0x10, 0x40
+OP_LOOP, OP_END, OP_CALL, OP_DROP = 0x03, 0x0B, 0x10, 0x1A
+OP_I32_LOAD, OP_MEMORY_GROW, OP_I32_CONST = 0x28, 0x40, 0x41
 
 
 class WasmFormatError(ValueError):
@@ -356,11 +357,22 @@ _BULK_ONE = frozenset([9, 11, 13, 15, 16, 17])
 DATA_SEGMENT_OPS = frozenset([8, 9])
 
 
+# In a memarg, this bit of the alignment field says a memory index follows (multi-memory).
+MEMARG_HAS_MEMORY = 0x40
+
+
 def _memarg(reader: Reader) -> None:
     align = reader.u32()
-    if align & 0x40:
+    if align & MEMARG_HAS_MEMORY:
         reader.u32()
     reader.u32()
+
+
+def memarg(align_log2: int, offset: int, memory: int) -> bytes:
+    """The immediate of a load or store; memory 0 uses the single-memory encoding."""
+    if memory == 0:
+        return uleb(align_log2) + uleb(offset)
+    return uleb(align_log2 | MEMARG_HAS_MEMORY) + uleb(memory) + uleb(offset)
 
 
 def skip_instruction(reader: Reader) -> tuple[int, int]:
@@ -435,12 +447,18 @@ def skip_expression(reader: Reader) -> None:
             depth -= 1
 
 
-def instructions(body: bytes) -> Iterator[tuple[int, int, int, int]]:
-    """(start, end, opcode, sub-opcode) of each instruction of a function body, after locals."""
+def code_start(body: bytes) -> int:
+    """Where a function body's instructions begin (after its local declarations)."""
     reader = Reader(body)
     for _ in range(reader.u32()):
         reader.u32()
         reader.byte()
+    return reader.pos
+
+
+def instructions(body: bytes) -> Iterator[tuple[int, int, int, int]]:
+    """(start, end, opcode, sub-opcode) of each instruction of a function body, after locals."""
+    reader = Reader(body, code_start(body))
     while not reader.at_end():
         start = reader.pos
         op, sub = skip_instruction(reader)
