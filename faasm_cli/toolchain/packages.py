@@ -12,6 +12,7 @@ from pathlib import Path
 
 LLVM_VERSION = 19
 LLVM_BIN = Path(f"/usr/lib/llvm-{LLVM_VERSION}/bin")
+EIGEN_DIR = Path("/usr/include/eigen3")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ WASM_COMPONENTS: tuple[Component, ...] = (
         Path(f"/usr/lib/llvm-{LLVM_VERSION}/lib/wasm32-wasi/libc++abi.a"),
         f"libc++abi-{LLVM_VERSION}-dev-wasm32",
     ),
+    # Headers only: FaasmToolchain.cmake links EIGEN_DIR into the wasm sysroot.
+    Component("Eigen headers", EIGEN_DIR / "Eigen" / "Dense", "libeigen3-dev"),
 )
 
 # Build tools, looked up on PATH.
@@ -68,6 +71,7 @@ SYSTEM_PACKAGES: tuple[str, ...] = (
     f"libclang-rt-{LLVM_VERSION}-dev-wasm32",
     f"libc++-{LLVM_VERSION}-dev-wasm32",
     f"libc++abi-{LLVM_VERSION}-dev-wasm32",
+    "libeigen3-dev",
     "cmake",
     "ninja-build",
 )

@@ -100,8 +100,8 @@ class SystemBackend:
                 "system",
                 _first_line([str(self.compiler()), "--version"]),
                 _first_line([str(cmake), "--version"]),
-                # wasi-libc and libc++ versions show in their archives' size and date.
-                *(_stat_signature(c.path) for c in WASM_COMPONENTS if c.path.suffix == ".a"),
+                # wasi-libc, libc++ and Eigen versions show in their files' size and date.
+                *(_stat_signature(c.path) for c in WASM_COMPONENTS if c.path.parent != LLVM_BIN),
             ]
         )
         tmp = cache.with_suffix(".tmp")

@@ -2,6 +2,7 @@
 #
 #   include(path/to/toolchain/cmake/FaasmFunctions.cmake)
 #   faasm_func(hello func/demo/hello.cpp)          # target demo-hello (user = parent dir name)
+#   faasm_func(big func/demo/big.c STACK_SIZE 8388608)   # a C stack other than the 4 MiB default
 #   faasm_add_functions(path/to/func)              # one target per func/USER/NAME.{c,cpp}
 #
 # With FaasmToolchain.cmake a target writes ${FAASM_OUTPUT_DIR}/USER/NAME.wasm (a WASI reactor
@@ -21,12 +22,9 @@ else()
 endif()
 set(FAASM_OUTPUT_DIR "${_default_output}" CACHE PATH "Where USER/NAME outputs are written")
 
-if(NOT CMAKE_BUILD_TYPE)
-    if(FAASM_WASM)
-        set(CMAKE_BUILD_TYPE Release)
-    else()
-        set(CMAKE_BUILD_TYPE Debug)
-    endif()
+# Wasm builds default to Release in FaasmToolchain.cmake; native ones are for debugging.
+if(NOT CMAKE_BUILD_TYPE AND NOT FAASM_WASM)
+    set(CMAKE_BUILD_TYPE Debug)
 endif()
 
 if(FAASM_WASM)
@@ -40,9 +38,9 @@ endif()
 
 add_subdirectory("${FAASM_TOOLCHAIN_DIR}/libfaasm" "${CMAKE_BINARY_DIR}/libfaasm")
 
-# faasm_func(NAME SOURCE [USER user]): one function target, named USER-NAME.
+# faasm_func(NAME SOURCE [USER user] [STACK_SIZE bytes]): one function target, named USER-NAME.
 function(faasm_func NAME SOURCE)
-    cmake_parse_arguments(ARG "" "USER" "" ${ARGN})
+    cmake_parse_arguments(ARG "" "USER;STACK_SIZE" "" ${ARGN})
     get_filename_component(_src "${SOURCE}" ABSOLUTE)
     get_filename_component(_dir "${_src}" DIRECTORY)
     if(NOT ARG_USER)
@@ -53,6 +51,10 @@ function(faasm_func NAME SOURCE)
     target_link_libraries(${_target} PRIVATE faasm)
     if(FAASM_WASM)
         target_compile_options(${_target} PRIVATE "-ffile-prefix-map=${_dir}=/func/${ARG_USER}")
+        if(ARG_STACK_SIZE)
+            # After the toolchain's default on the link line: wasm-ld takes the last one.
+            target_link_options(${_target} PRIVATE "-Wl,-z,stack-size=${ARG_STACK_SIZE}")
+        endif()
     endif()
     set_target_properties(${_target} PROPERTIES
         OUTPUT_NAME "${NAME}"

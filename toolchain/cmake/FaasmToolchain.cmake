@@ -1,5 +1,18 @@
 # CMake toolchain file for Faasm functions: wasm32-wasi with clang, wasi-libc and libc++.
 #
+# Complete on its own: a project that only passes -DCMAKE_TOOLCHAIN_FILE=.../FaasmToolchain.cmake
+# gets the same flags as faasm_func() targets (FaasmFunctions.cmake only adds libfaasm):
+#  * CMAKE_BUILD_TYPE Release when none is given (-O3 -DNDEBUG, debug info stripped at link);
+#  * -msimd128 (wasm SIMD: clang auto-vectorises);
+#  * wasi-libc's emulations defined and linked: process clocks (clock, times, getrusage),
+#    mman (anonymous mmap/munmap), signal (signal, raise) and getpid;
+#  * the C stack first in linear memory (an overflow traps instead of corrupting data), 4 MiB of it.
+#    A target with other needs: target_link_options(T PRIVATE -Wl,-z,stack-size=BYTES), or
+#    faasm_func(NAME SRC STACK_SIZE BYTES);
+#  * Eigen (Debian's libeigen3-dev, /usr/include/eigen3) as both <eigen3/Eigen/Dense> and
+#    <Eigen/Dense>, through a link in the sysroot: no other host header is visible.
+# Flags go in CMake's *_INIT variables, so a -DCMAKE_C_FLAGS=... of your own replaces them.
+#
 # Two toolchains are supported:
 #  * WASI_SDK_PATH (CMake variable or environment) set: a wasi-sdk install, used as it is.
 #  * otherwise Debian's packages: clang-19 lld-19 llvm-19 wasi-libc libclang-rt-19-dev-wasm32
@@ -9,7 +22,8 @@
 #    file works in the toolchain container, which has the same packages at the same paths.
 #
 # C++ is built with -fno-exceptions (Debian's libc++abi for wasm has no exception support), there
-# are no wasm threads, and functions are WASI reactors (see FaasmFunctions.cmake).
+# are no wasm threads, and faasm functions are WASI reactors (see FaasmFunctions.cmake); a plain
+# main() program is a WASI command.
 
 set(CMAKE_SYSTEM_NAME WASI)
 set(CMAKE_SYSTEM_VERSION 1)
@@ -23,39 +37,51 @@ if(NOT WASI_SDK_PATH AND DEFINED ENV{WASI_SDK_PATH})
     set(WASI_SDK_PATH "$ENV{WASI_SDK_PATH}")
 endif()
 
+# try_compile projects reuse the sysroot of the main build rather than making their own.
+if(NOT FAASM_SYSROOT)
+    set(FAASM_SYSROOT "${CMAKE_BINARY_DIR}/wasi-sysroot")
+endif()
+
+# faasm_sysroot_link(TARGET NAME): FAASM_SYSROOT/NAME, a symlink to TARGET.
+function(faasm_sysroot_link TARGET NAME)
+    set(_link "${FAASM_SYSROOT}/${NAME}")
+    if(NOT IS_SYMLINK "${_link}")
+        get_filename_component(_parent "${_link}" DIRECTORY)
+        file(MAKE_DIRECTORY "${_parent}")
+        file(CREATE_LINK "${TARGET}" "${_link}" SYMBOLIC)
+    endif()
+endfunction()
+
 if(WASI_SDK_PATH)
     set(CMAKE_C_COMPILER "${WASI_SDK_PATH}/bin/clang")
     set(CMAKE_CXX_COMPILER "${WASI_SDK_PATH}/bin/clang++")
     set(CMAKE_AR "${WASI_SDK_PATH}/bin/llvm-ar" CACHE FILEPATH "archiver")
     set(CMAKE_RANLIB "${WASI_SDK_PATH}/bin/llvm-ranlib" CACHE FILEPATH "ranlib")
     set(CMAKE_SYSROOT "${WASI_SDK_PATH}/share/wasi-sysroot")
+    # The sdk's sysroot is not ours to add to: FAASM_SYSROOT holds only the Eigen link.
+    set(_faasm_sysroot_include " -isystem ${FAASM_SYSROOT}/include")
 else()
     set(_llvm "/usr/lib/llvm-${FAASM_LLVM_VERSION}/bin")
     set(CMAKE_C_COMPILER "${_llvm}/clang")
     set(CMAKE_CXX_COMPILER "${_llvm}/clang++")
     set(CMAKE_AR "${_llvm}/llvm-ar" CACHE FILEPATH "archiver")
     set(CMAKE_RANLIB "${_llvm}/llvm-ranlib" CACHE FILEPATH "ranlib")
-
-    # try_compile projects reuse the sysroot of the main build rather than making their own.
-    if(NOT FAASM_SYSROOT)
-        set(FAASM_SYSROOT "${CMAKE_BINARY_DIR}/wasi-sysroot")
-    endif()
     foreach(_part include lib)
         set(_target "/usr/${_part}/${FAASM_WASM_TRIPLE}")
-        set(_link "${FAASM_SYSROOT}/${_part}/${FAASM_WASM_TRIPLE}")
         if(NOT EXISTS "${_target}")
             message(FATAL_ERROR "${_target} is missing: apt-get install -y wasi-libc "
                                 "libc++-${FAASM_LLVM_VERSION}-dev-wasm32 "
                                 "libc++abi-${FAASM_LLVM_VERSION}-dev-wasm32 "
                                 "libclang-rt-${FAASM_LLVM_VERSION}-dev-wasm32")
         endif()
-        if(NOT IS_SYMLINK "${_link}")
-            file(MAKE_DIRECTORY "${FAASM_SYSROOT}/${_part}")
-            file(CREATE_LINK "${_target}" "${_link}" SYMBOLIC)
-        endif()
+        faasm_sysroot_link("${_target}" "${_part}/${FAASM_WASM_TRIPLE}")
     endforeach()
     set(CMAKE_SYSROOT "${FAASM_SYSROOT}")
+    set(_faasm_sysroot_include "")
 endif()
+# Eigen is headers only. The link is made even before libeigen3-dev is installed, so installing
+# it later needs no reconfigure; until then an #include of it is "file not found".
+faasm_sysroot_link("/usr/include/eigen3" "include/eigen3")
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES FAASM_SYSROOT WASI_SDK_PATH FAASM_LLVM_VERSION)
 
 set(CMAKE_C_COMPILER_TARGET ${FAASM_WASM_TRIPLE})
@@ -65,9 +91,29 @@ set(CMAKE_ASM_COMPILER_TARGET ${FAASM_WASM_TRIPLE})
 # Compiler checks only compile: linking needs libfaasm's entry points.
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
-set(CMAKE_CXX_FLAGS_INIT "-fno-exceptions")
-# Release (CMake's "-O3 -DNDEBUG"): no debug info, and the link strips any that came in with
-# libraries. The name section stays, so a trap's backtrace names the guest's functions.
+set(CMAKE_BUILD_TYPE_INIT Release)
+
+set(_faasm_emulations process-clocks mman signal getpid)
+set(_faasm_defines "")
+set(_faasm_libraries "")
+foreach(_faasm_emulation IN LISTS _faasm_emulations)
+    string(TOUPPER "${_faasm_emulation}" _faasm_name)
+    string(REPLACE "-" "_" _faasm_name "${_faasm_name}")
+    string(APPEND _faasm_defines " -D_WASI_EMULATED_${_faasm_name}")
+    string(APPEND _faasm_libraries " -lwasi-emulated-${_faasm_emulation}")
+endforeach()
+set(_faasm_flags "-msimd128${_faasm_defines}")
+set(CMAKE_C_FLAGS_INIT "${_faasm_flags}")
+string(APPEND _faasm_sysroot_include " -isystem ${FAASM_SYSROOT}/include/eigen3")
+set(CMAKE_CXX_FLAGS_INIT "${_faasm_flags} -fno-exceptions${_faasm_sysroot_include}")
+# Standard libraries go after the objects on the link line, where archives must be.
+set(CMAKE_C_STANDARD_LIBRARIES_INIT "${_faasm_libraries}")
+set(CMAKE_CXX_STANDARD_LIBRARIES_INIT "${_faasm_libraries}")
+
+set(FAASM_DEFAULT_STACK_SIZE 4194304)
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,--stack-first -Wl,-z,stack-size=${FAASM_DEFAULT_STACK_SIZE}")
+# Release: no debug info, and the link strips any that came in with libraries. The name section
+# stays, so a trap's backtrace names the guest's functions.
 set(CMAKE_EXE_LINKER_FLAGS_RELEASE_INIT "-Wl,--strip-debug")
 
 set(CMAKE_FIND_ROOT_PATH "${CMAKE_SYSROOT}")
