@@ -1,15 +1,19 @@
 """The call message: the one definition of a call request and its result, in Faasm's JSON names.
 
 The runtime runs messages, the HTTP client sends them and the cluster queues them, all through
-`to_json` / `from_json`, so the field names match Faasm's (`user`, `function`, `input_data`,
-`async`, `python`, `py_user`, `py_func`, ...) everywhere. Bytes travel as text when they are
-UTF-8, otherwise base64 under `<field>_b64`.
+`to_json` / `from_json`, so the field names are Faasm's where Faasm has the field (faabric's
+`messageToJson`: `id`, `user`, `function`, `func_ptr`, `input_data`, `output_data`, `async`,
+`python`, `py_user`, `py_func`, `timestamp`, `finished`, `exec_host`). Ours on top: `parent_id`
+and `depth` place a chained call in its tree; `timeout_s`, `memory_bytes`, `output_bytes` are the
+limits it runs under (0: the runtime's default); `return_value`, `failed`, `error`, `duration_s`.
+Bytes travel as text when they are UTF-8, otherwise base64 under `<field>_b64`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import time
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -27,15 +31,43 @@ class Message:
     python: bool = False
     py_user: str = ""
     py_func: str = ""
+    # Where the call sits: the call that chained it (0 for a top-level call) and how deep.
+    parent_id: int = 0
+    depth: int = 0
+    # The limits it runs under; 0 means the runtime's default. Chained calls inherit them.
+    timeout_s: float = 0.0
+    memory_bytes: int = 0
+    output_bytes: int = 0
     # Result fields, filled when the call has finished.
     return_value: int = 0
     output_data: bytes = b""
     failed: bool = False
     error: str | None = None
-    finished: bool = False
     timestamp: float = 0.0  # when the call was submitted (seconds since the epoch)
+    finish_timestamp: float = 0.0  # when it finished; 0 while it has not
+    exec_host: str = ""  # the host that ran it
     duration_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        return self.finish_timestamp > 0
+
+    def child(self, function: str, idx: int, input_data: bytes) -> Message:
+        """A call this one chains: same user and limits, one level deeper, no id yet."""
+        return Message(
+            id=0,
+            user=self.user,
+            function=function,
+            idx=idx,
+            input_data=input_data,
+            parent_id=self.id,
+            depth=self.depth + 1,
+            timeout_s=self.timeout_s,
+            memory_bytes=self.memory_bytes,
+            output_bytes=self.output_bytes,
+            timestamp=time.time(),
+        )
 
     def finish(
         self,
@@ -45,8 +77,10 @@ class Message:
         failed: bool,
         error: str | None,
         duration_s: float,
+        exec_host: str = "",
+        finish_timestamp: float | None = None,
     ) -> Message:
-        """This message with its result fields set."""
+        """This message with its result fields set (finished now unless told when)."""
         return replace(
             self,
             return_value=return_value,
@@ -54,21 +88,14 @@ class Message:
             failed=failed,
             error=error,
             duration_s=duration_s,
-            finished=True,
+            exec_host=exec_host,
+            finish_timestamp=time.time() if finish_timestamp is None else finish_timestamp,
         )
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for item in fields(self):
-            value = getattr(self, item.name)
-            key = _JSON_NAMES.get(item.name, item.name)
-            if isinstance(value, bytes):
-                try:
-                    out[key] = value.decode("utf-8")
-                except UnicodeDecodeError:
-                    out[f"{key}_b64"] = base64.b64encode(value).decode()
-            else:
-                out[key] = value
+            put_json(out, json_name(item.name), getattr(self, item.name))
         return out
 
     @classmethod
@@ -78,7 +105,7 @@ class Message:
             raise BadInput("a call message must be a JSON object")
         values: dict[str, Any] = {}
         for item in fields(cls):
-            key = _JSON_NAMES.get(item.name, item.name)
+            key = json_name(item.name)
             if f"{key}_b64" in data:
                 try:
                     values[item.name] = base64.b64decode(data[f"{key}_b64"], validate=True)
@@ -95,7 +122,23 @@ class Message:
         return cls(**values)
 
 
-_JSON_NAMES = {"async_": "async"}
+_JSON_NAMES = {"async_": "async", "idx": "func_ptr", "finish_timestamp": "finished"}
+
+
+def json_name(name: str) -> str:
+    """The JSON name of a message field (Faasm's where they differ from ours)."""
+    return _JSON_NAMES.get(name, name)
+
+
+def put_json(out: dict[str, Any], key: str, value: object) -> None:
+    """Set `key` in a JSON object; bytes as text when UTF-8, else base64 under `<key>_b64`."""
+    if isinstance(value, bytes):
+        try:
+            out[key] = value.decode("utf-8")
+        except UnicodeDecodeError:
+            out[f"{key}_b64"] = base64.b64encode(value).decode()
+    else:
+        out[key] = value
 
 
 def _coerce(key: str, kind: object, value: Any) -> Any:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,17 +36,3 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = tmp_path_factory.mktemp("project")
     shutil.copytree(REPO / "func", root / "func")
     return Project(root / "func")
-
-
-def run_cli(
-    *args: str, cwd: Path, input_data: bytes | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    """The real `faasm` command in a subprocess, as a user would run it."""
-    return subprocess.run(
-        [sys.executable, "-m", "faasm_cli", *args],
-        cwd=cwd,
-        input=input_data,
-        capture_output=True,
-        env={**os.environ, **(env or {})},
-        timeout=300,
-    )

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from runtime_wat import output_of, wat_function
 
-from faasm_cli.runtime import ChainedCall, Runtime
+from faasm_cli.message import Message
+from faasm_cli.runtime import CallResult, ChainedCall, Runtime
+from faasm_cli.runtime.local_dispatch import LocalDispatcher
 
 # idx 0: chain idx 1 with input "abc", await its output into 512, output it, return its rv.
 # idx 1: output its input doubled per byte (x2), return 5.
@@ -240,3 +242,67 @@ def test_unawaited_chains_still_finish_before_call_returns(rt: Runtime) -> None:
     result = rt.call("demo", "fire")
     assert [c.return_value for c in result.chained] == [0]
     assert not result.chained[0].failed
+
+
+class RecordingDispatcher:
+    """A `CallDispatcher` that records every chained message, then runs it locally: what a
+    cluster dispatcher would see."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.local = LocalDispatcher(runtime, 2)
+        self.messages: list[Message] = []
+
+    def chain(self, message: Message) -> int:
+        self.messages.append(message)
+        return self.local.chain(message)
+
+    def await_call(self, call_id: int) -> CallResult:
+        return self.local.await_call(call_id)
+
+    def collect(self, root_id: int) -> list[ChainedCall]:
+        return self.local.collect(root_id)
+
+    def close(self) -> None:
+        self.local.close()
+
+
+def test_an_injected_dispatcher_sees_parent_depth_and_limits(tmp_path: Path) -> None:
+    recorders: list[RecordingDispatcher] = []
+
+    def factory(runtime: Runtime) -> RecordingDispatcher:
+        recorders.append(RecordingDispatcher(runtime))
+        return recorders[-1]
+
+    with Runtime(cache_dir=tmp_path, dispatcher=factory) as rt:
+        rt.register("demo", "depth", DEPTH)
+        result = rt.call("demo", "depth", input_data=(3).to_bytes(4, "little"), timeout=7.5)
+    assert (result.failed, result.return_value) == (False, 3)
+    [recorder] = recorders
+    messages = recorder.messages
+    assert [m.depth for m in messages] == [1, 2, 3]
+    assert [m.timeout_s for m in messages] == [7.5, 7.5, 7.5]
+    ids = [result.call_id, *(c.id for c in _spine(result.chained))]
+    assert [m.parent_id for m in messages] == ids[:3]
+    assert all(m.id == 0 and m.user == "demo" and m.function == "depth" for m in messages)
+
+
+def _spine(calls: list[ChainedCall]) -> list[ChainedCall]:
+    out = []
+    while calls:
+        out.append(calls[0])
+        calls = calls[0].children
+    return out
+
+
+def test_calls_that_chain_nothing_leave_no_bookkeeping(tmp_path: Path) -> None:
+    with Runtime(cache_dir=tmp_path) as rt:
+        rt.register("demo", "plain", wat_function("(i32.const 0)"))
+        rt.register("demo", "pair", PAIR)
+        local = rt.dispatcher
+        assert isinstance(local, LocalDispatcher)
+        for _ in range(3):
+            assert rt.call("demo", "plain").chained == []
+        assert (local._executor, local._trees, local._root_of) == (None, {}, {})
+        assert len(rt.call("demo", "pair").chained) == 1
+        assert local._executor is not None
+        assert (local._trees, local._root_of) == ({}, {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from pathlib import Path
@@ -10,7 +11,9 @@ import pytest
 import wasmtime
 
 from faasm_cli.config import Project
-from tests.conftest import run_cli
+from faasm_cli.local_run import exit_code
+from faasm_cli.runtime import CallResult
+from tests.helpers import one_line_error, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -18,15 +21,6 @@ def project(demo_project: Project) -> Path:
     built = run_cli("compile", "demo", "--all", cwd=demo_project.root)
     assert built.returncode == 0, built.stderr.decode()
     return demo_project.root
-
-
-def _one_line_error(stderr: bytes) -> str:
-    text = stderr.decode()
-    assert "Traceback" not in text
-    lines = [line for line in text.splitlines() if line.strip()]
-    assert len(lines) == 1, text
-    assert lines[0].startswith("error:"), text
-    return lines[0]
 
 
 def test_hello_prints_its_output_and_exits_zero(project: Path) -> None:
@@ -48,10 +42,44 @@ def test_input_from_option_file_and_stdin(project: Path, tmp_path: Path) -> None
 def test_json_output_carries_result_fields(project: Path) -> None:
     result = run_cli("run", "demo", "echo", "--input", "hi", "--output", "json", cwd=project)
     document = json.loads(result.stdout)
-    assert document["output"] == "hi"
-    assert document["return_value"] == 0
-    assert document["failed"] is False
+    assert document["output_data"] == "hi"
+    assert (document["user"], document["function"], document["func_ptr"]) == ("demo", "echo", 0)
+    assert document["input_data"] == "hi"
+    assert (document["status"], document["return_value"], document["failed"]) == ("ok", 0, False)
     assert document["duration_s"] > 0
+    assert document["finished"] >= document["timestamp"] > 0
+    assert document["exec_host"] and document["id"] > 0
+    assert document["chained"] == []
+
+
+def test_json_output_of_binary_output_is_base64(project: Path, tmp_path: Path) -> None:
+    data = tmp_path / "in.bin"
+    data.write_bytes(bytes([0x7F, 0x80]))
+    result = run_cli(
+        "run", "demo", "x2", "--input-file", str(data), "--output", "json", cwd=project
+    )
+    document = json.loads(result.stdout)
+    assert "output_data" not in document
+    assert base64.b64decode(document["output_data_b64"]) == bytes([0xFE, 0x00])
+
+
+@pytest.mark.parametrize(("returned", "code"), [(256, 1), (257, 1), (-1, 255), (512, 1)])
+def test_return_values_outside_0_to_255_never_exit_0(
+    project: Path, tmp_path: Path, returned: int, code: int
+) -> None:
+    module = tmp_path / "rv.wasm"
+    module.write_bytes(
+        wasmtime.wat2wasm(
+            f'(module (memory (export "memory") 1) (func (export "__faasm_call") (param i32)'
+            f" (result i32) (i32.const {returned})))"
+        )
+    )
+    result = run_cli("run", "demo", "rv", "--wasm", str(module), cwd=project)
+    assert result.returncode == code, result.stderr.decode()
+    document = json.loads(
+        run_cli("run", "demo", "rv", "--wasm", str(module), "--output", "json", cwd=project).stdout
+    )
+    assert document["return_value"] == returned
 
 
 def test_exit_code_is_the_return_value(project: Path) -> None:
@@ -80,7 +108,7 @@ def test_changed_source_is_rebuilt_before_run(project: Path) -> None:
 def test_unknown_function_lists_what_exists(project: Path) -> None:
     result = run_cli("run", "demo", "nope", cwd=project)
     assert result.returncode == 2
-    line = _one_line_error(result.stderr)
+    line = one_line_error(result.stderr)
     assert "no function demo/nope" in line
     assert "hello" in line and "echo" in line
 
@@ -88,14 +116,14 @@ def test_unknown_function_lists_what_exists(project: Path) -> None:
 def test_unknown_user_lists_users(project: Path) -> None:
     result = run_cli("run", "nobody", "hello", cwd=project)
     assert result.returncode == 2
-    assert "demo" in _one_line_error(result.stderr)
+    assert "demo" in one_line_error(result.stderr)
 
 
 @pytest.mark.parametrize("bad", ["../etc", "a b", "x" * 65, "dem/o"])
 def test_invalid_names_are_rejected(project: Path, bad: str) -> None:
     result = run_cli("run", bad, "hello", cwd=project)
     assert result.returncode == 2
-    assert "invalid user name" in _one_line_error(result.stderr)
+    assert "invalid user name" in one_line_error(result.stderr)
 
 
 def test_compile_error_shows_diagnostics(project: Path) -> None:
@@ -113,7 +141,7 @@ def test_compile_error_shows_diagnostics(project: Path) -> None:
 def test_missing_input_file(project: Path) -> None:
     result = run_cli("run", "demo", "echo", "--input-file", "/no/such/file", cwd=project)
     assert result.returncode == 2
-    assert "/no/such/file" in _one_line_error(result.stderr)
+    assert "/no/such/file" in one_line_error(result.stderr)
 
 
 def test_file_that_is_not_wasm(project: Path, tmp_path: Path) -> None:
@@ -121,7 +149,7 @@ def test_file_that_is_not_wasm(project: Path, tmp_path: Path) -> None:
     fake.write_bytes(b"#!/bin/sh\necho hi\n")
     result = run_cli("run", "demo", "hello", "--wasm", str(fake), cwd=project)
     assert result.returncode == 2
-    assert "not a WebAssembly module" in _one_line_error(result.stderr)
+    assert "not a WebAssembly module" in one_line_error(result.stderr)
 
 
 def test_module_with_unknown_imports_lists_them(project: Path, tmp_path: Path) -> None:
@@ -135,7 +163,7 @@ def test_module_with_unknown_imports_lists_them(project: Path, tmp_path: Path) -
     )
     result = run_cli("run", "demo", "hello", "--wasm", str(module), cwd=project)
     assert result.returncode == 2
-    line = _one_line_error(result.stderr)
+    line = one_line_error(result.stderr)
     assert "__faasm_teleport" in line and "launch_rocket" in line
 
 
@@ -148,7 +176,7 @@ def test_verbose_shows_a_traceback(project: Path) -> None:
 def test_missing_func_dir(tmp_path: Path) -> None:
     result = run_cli("run", "demo", "hello", cwd=tmp_path)
     assert result.returncode == 2
-    assert "--func-dir" in _one_line_error(result.stderr)
+    assert "--func-dir" in one_line_error(result.stderr)
 
 
 def test_func_dir_option_points_elsewhere(project: Path, tmp_path: Path) -> None:
@@ -190,7 +218,7 @@ def test_missing_toolchain_gives_the_doctors_fix(project: Path) -> None:
         "compile", "demo", "fresh", cwd=project, env={"WASI_SDK_PATH": "/nonexistent/wasi-sdk"}
     )
     assert result.returncode == 3
-    line = _one_line_error(result.stderr)
+    line = one_line_error(result.stderr)
     assert "/nonexistent/wasi-sdk" in line
     assert "faasm toolchain" in line or "WASI_SDK_PATH" in line
 
@@ -216,3 +244,22 @@ def test_json_run_nests_chained_calls(project: Path) -> None:
     document = json.loads(result.stdout)
     assert [call["function"] for call in document["chained"]] == ["chain_named_b", "chain_named_c"]
     assert all(call["return_value"] == 0 for call in document["chained"])
+
+
+@pytest.mark.parametrize(
+    ("returned", "failed", "code"),
+    [
+        (0, False, 0),
+        (3, False, 3),
+        (255, False, 255),
+        (256, False, 1),
+        (257, False, 1),
+        (-1, False, 255),
+        (-256, False, 1),
+        (0, True, 1),
+        (2, True, 2),
+        (256, True, 1),
+    ],
+)
+def test_exit_code_of_a_result(returned: int, failed: bool, code: int) -> None:
+    assert exit_code(CallResult(return_value=returned, failed=failed)) == code

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from faasm_cli.config import Project
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 @pytest.fixture()

@@ -13,6 +13,7 @@ from runtime_wat import output_of, wat_function
 from faasm_cli.errors import BadInput, InvalidName, MissingImports, NotFound
 from faasm_cli.message import Message
 from faasm_cli.runtime import Runtime
+from faasm_cli.runtime.state.memory import MemoryStateStore
 
 HELLO = wat_function(output_of(64, 12), extra='(data (i32.const 64) "Hello faasm!")')
 ECHO = wat_function("""
@@ -261,14 +262,18 @@ def test_message_json_round_trip_uses_faasm_names() -> None:
     done = message.finish(
         return_value=0, output_data=b"out", failed=False, error=None, duration_s=0.5
     )
+    assert done.finished and not message.finished
     assert Message.from_json(done.to_json()) == done
+    child = done.child("other", 2, b"in")
+    assert (child.parent_id, child.depth, child.user, child.idx) == (7, 1, "demo", 2)
+    assert child.to_json()["func_ptr"] == 2 and child.to_json()["parent_id"] == 7
 
 
 @pytest.mark.parametrize(
     "data",
     [
         {"function": "f"},
-        {"user": "u", "function": "f", "idx": "1"},
+        {"user": "u", "function": "f", "func_ptr": "1"},
         {"user": "u", "function": "f", "async": "yes"},
         [],
     ],
@@ -295,3 +300,88 @@ def test_writes_to_other_descriptors_are_ebadf(rt: Runtime) -> None:
       (call $fd_write (i32.const 5) (i32.const 200) (i32.const 1) (i32.const 300))"""),
     )
     assert rt.call("demo", "fd").return_value == 8
+
+
+# Writes the 2 bytes at 80 ("v1") as the value of state key "k" (name at 64).
+WRITE_STATE = wat_function(
+    "(call $write_state (i32.const 64) (i32.const 80) (i32.const 2)) (i32.const 0)",
+    extra='(data (i32.const 64) "k\\00") (data (i32.const 80) "v1")',
+)
+
+
+@pytest.mark.parametrize("bad", ["text", 5, None, [1, 2]])
+def test_input_that_is_not_bytes_like_is_a_type_error_naming_it(rt: Runtime, bad: object) -> None:
+    with pytest.raises(TypeError, match=f"input_data must be bytes-like.*not {type(bad).__name__}"):
+        rt.call("demo", "hello", input_data=bad)  # type: ignore[arg-type]
+
+
+def test_bytearray_and_memoryview_inputs_are_accepted(rt: Runtime) -> None:
+    rt.register("demo", "echo", ECHO)
+    assert rt.call("demo", "echo", input_data=bytearray(b"ab")).output_data == b"ab"
+    assert rt.call("demo", "echo", input_data=memoryview(b"cd")).output_data == b"cd"
+
+
+def test_cache_dir_isolates_state(tmp_path: Path, isolated_cache: Path) -> None:
+    with Runtime(cache_dir=tmp_path) as rt:
+        rt.register("demo", "w", WRITE_STATE)
+        assert not rt.call("demo", "w").failed
+    assert (tmp_path / "state" / "demo" / "values" / "k").read_bytes() == b"v1"
+    assert not (isolated_cache / "state" / "demo" / "values" / "k").exists()
+
+
+def test_state_store_may_be_a_directory(tmp_path: Path) -> None:
+    with Runtime(cache_dir=tmp_path / "cache", state_store=tmp_path / "mine") as rt:
+        rt.register("demo", "w", WRITE_STATE)
+        assert not rt.call("demo", "w").failed
+    assert (tmp_path / "mine" / "demo" / "values" / "k").read_bytes() == b"v1"
+    assert not (tmp_path / "cache" / "state").exists()
+
+
+def test_result_json_is_the_finished_message_in_faasm_names(rt: Runtime) -> None:
+    rt.register("demo", "print", PRINT)
+    result = rt.call("demo", "print", input_data=b"\xff")
+    document = result.to_json()
+    assert document["id"] == result.call_id > 0
+    assert (document["user"], document["function"], document["func_ptr"]) == ("demo", "print", 0)
+    assert document["input_data_b64"] == "/w=="
+    assert (document["status"], document["return_value"], document["failed"]) == ("ok", 7, False)
+    assert (document["stdout"], document["stderr"]) == ("hi out", "hi out")
+    assert document["finished"] >= document["timestamp"] > 0
+    assert (document["parent_id"], document["depth"], document["chained"]) == (0, 0, [])
+    message = Message.from_json(document)
+    assert (message.return_value, message.finished, message.exec_host) == (
+        7,
+        True,
+        result.exec_host,
+    )
+
+
+def test_message_limits_apply_to_the_call(rt: Runtime) -> None:
+    rt.register("demo", "print", PRINT)
+    limited = Message(id=0, user="demo", function="print", output_bytes=3)
+    result = rt.call_message(limited)
+    assert result.stdout.startswith("hi \n[3 more bytes dropped: output limit of 3 bytes]")
+    assert rt.call("demo", "print").stdout == "hi out"
+
+
+def test_an_unavailable_state_backend_fails_the_call_with_its_message(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_bytes(b"")
+    with Runtime(cache_dir=tmp_path, state_store=blocker) as rt:
+        rt.register("demo", "w", WRITE_STATE)
+        result = rt.call("demo", "w")
+        assert result.failed
+        assert (result.error or "").startswith(
+            f"__faasm_write_state: state storage under {blocker} failed"
+        )
+        rt.register("demo", "hello", HELLO)
+        assert rt.call("demo", "hello").output_data == b"Hello faasm!"
+
+
+def test_an_in_memory_store_writes_no_files(tmp_path: Path) -> None:
+    store = MemoryStateStore()
+    with Runtime(cache_dir=tmp_path, state_store=store) as rt:
+        rt.register("demo", "w", WRITE_STATE)
+        assert not rt.call("demo", "w").failed
+    assert store.get("demo", "k") == b"v1"
+    assert not (tmp_path / "state").exists()

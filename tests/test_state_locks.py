@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from faasm_cli.runtime.state.locks import ReadWriteLock
+from faasm_cli.runtime.state.memory import MemoryBackend, MemoryStateStore
 from faasm_cli.runtime.state.store import LocalStateStore, StateError
 
 
@@ -147,3 +148,45 @@ def test_global_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
     child.kill()
     child.wait(10)
     store.lock_global("demo", "k", 2).release()
+
+
+def test_a_lease_of_a_dead_owner_expires_and_its_late_release_frees_nothing() -> None:
+    backend = MemoryBackend()
+    dead = backend.lock("demo", "k", timeout=1, ttl=0.2)  # its owner never releases it
+    assert dead is not None and dead.held
+    start = time.monotonic()
+    assert backend.lock("demo", "k", timeout=0.05, ttl=5) is None
+    taken = backend.lock("demo", "k", timeout=2, ttl=5)
+    assert taken is not None and 0.15 < time.monotonic() - start < 1.5
+    assert not dead.held and taken.token != dead.token
+    dead.release()  # compare-and-delete: the lock is someone else's now
+    assert backend.lock("demo", "k", timeout=0.05, ttl=5) is None
+    assert not dead.renew(5)
+    taken.release()
+    again = backend.lock("demo", "k", timeout=0.05, ttl=5)
+    assert again is not None
+    again.release()
+
+
+def test_renewing_keeps_a_lease_past_its_first_expiry() -> None:
+    backend = MemoryBackend()
+    lease = backend.lock("demo", "k", timeout=1, ttl=0.2)
+    assert lease is not None
+    for _ in range(4):
+        time.sleep(0.1)
+        assert lease.renew(0.2)
+    assert lease.held
+    assert backend.lock("demo", "k", timeout=0.05, ttl=1) is None
+    lease.release()
+    assert not lease.held and not lease.renew(1)
+
+
+def test_global_leases_carry_distinct_owner_tokens(tmp_path: Path) -> None:
+    for store in (LocalStateStore(tmp_path / "state"), MemoryStateStore()):
+        first = store.lock_global("demo", "k", 1)
+        first.release()
+        second = store.lock_global("demo", "k", 1)
+        assert first.token and second.token and first.token != second.token
+        assert second.held and second.renew(10)
+        second.release()
+        assert not second.held

@@ -14,8 +14,14 @@ from pathlib import Path
 import pytest
 
 from faasm_cli.errors import FaasmError, InvalidName
-from faasm_cli.runtime.errors import CallFailed
-from faasm_cli.runtime.state.store import MAX_VALUE_BYTES, LocalStateStore, StateError
+from faasm_cli.runtime.errors import CallFailed, StateUnavailable
+from faasm_cli.runtime.state.memory import MemoryStateStore
+from faasm_cli.runtime.state.store import (
+    MAX_VALUE_BYTES,
+    LocalStateStore,
+    ReplicatedStateStore,
+    StateError,
+)
 
 
 @pytest.fixture
@@ -283,3 +289,54 @@ def test_writes_are_atomic_even_when_the_writer_is_killed(tmp_path: Path) -> Non
     data = value.read_bytes()
     assert len(data) == 1 << 20 and data.count(data[:1]) == len(data)
     assert LocalStateStore(root).get("demo", "big") == data
+
+
+@pytest.fixture(params=["local", "memory"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> ReplicatedStateStore:
+    if request.param == "local":
+        return LocalStateStore(tmp_path / "state")
+    return MemoryStateStore()
+
+
+def test_both_stores_keep_the_same_contract(any_store: ReplicatedStateStore) -> None:
+    store = any_store
+    store.set("demo", "k", b"hello")
+    store.write("demo", "k", 8, 6, b"!!")
+    assert store.read("demo", "k", 8, 0, 8) == b"hello\0!!"
+    store.append("demo", "log", b"a")
+    store.append("demo", "log", b"bc")
+    assert store.read_appended("demo", "log", 2) == [b"a", b"bc"]
+    store.flush()
+    assert store.backend.load("demo", "k") == b"hello\0!!"
+    assert store.backend.size("demo", "k") == 8
+    assert store.backend.read_range("demo", "k", 6, 10) == b"!!"
+    assert store.keys("demo") == ["k", "log"]
+    store.delete("demo", "k")
+    assert (store.size("demo", "k"), store.keys("demo")) == (0, ["log"])
+    store.close()
+
+
+def test_size_and_range_reads_do_not_load_the_value(tmp_path: Path) -> None:
+    store = LocalStateStore(tmp_path / "state")
+    store.set("demo", "big", bytes(range(256)) * 64)
+    store.flush()
+    reader = LocalStateStore(tmp_path / "state")
+    assert reader.size("demo", "big") == 16384
+    assert reader.read("demo", "big", 16384, 300, 4) == bytes([44, 45, 46, 47])
+    # Not replicated: a value changed on disk since is seen as it is now.
+    store.set("demo", "big", b"short")
+    store.flush()
+    assert reader.size("demo", "big") == 5
+    assert reader.read("demo", "big", 8, 3, 5) == b"rt\0\0\0"
+
+
+def test_a_failing_disk_is_state_unavailable_naming_the_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_bytes(b"")
+    store = LocalStateStore(blocker)
+    with pytest.raises(StateUnavailable) as caught:
+        store.set("demo", "k", b"v")
+        store.flush()
+    assert f"state storage under {blocker} failed" in str(caught.value)
+    assert isinstance(caught.value, CallFailed) and isinstance(caught.value, FaasmError)
+    assert "writable" in caught.value.hint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.tree import Tree
@@ -77,7 +77,7 @@ def run_command(
 
 def _render(result: CallResult, output: OutputFormat, verbose: bool) -> None:
     if output is OutputFormat.json:
-        console.emit_json(_as_json(result))
+        console.emit_json(result.to_json())
         return
     console.raw_stream(result.stdout)
     console.raw_stream(result.stderr)
@@ -98,35 +98,3 @@ def _grow(node: Tree, calls: list[ChainedCall]) -> None:
             f"({call.duration_s * 1000:.2f} ms)"
         )
         _grow(branch, call.children)
-
-
-def _chained_json(calls: list[ChainedCall]) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": c.id,
-            "user": c.user,
-            "function": c.function,
-            "idx": c.idx,
-            "return_value": c.return_value,
-            "duration_s": c.duration_s,
-            "failed": c.failed,
-            "error": c.error,
-            "chained": _chained_json(c.children),
-        }
-        for c in calls
-    ]
-
-
-def _as_json(result: CallResult) -> dict[str, Any]:
-    return {
-        "id": result.call_id,
-        "return_value": result.return_value,
-        "failed": result.failed,
-        "error": result.error,
-        "output": result.output_data.decode("utf-8", errors="replace"),
-        "output_hex": result.output_data.hex(),
-        "stdout": result.stdout,
-        "stderr": result.stderr,
-        "duration_s": result.duration_s,
-        "chained": _chained_json(result.chained),
-    }

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from faasm_cli.message import Message
 from faasm_cli.runtime.hostcalls.capture import Capture
 
 if TYPE_CHECKING:
+    from faasm_cli.runtime.result import CallResult, ChainedCall
     from faasm_cli.runtime.state.store import StateStore
 
 
@@ -51,10 +53,9 @@ class CallContext:
     output_data: bytes = b""
     # Per-call scratch owned by handler groups (e.g. state pointers mapped in this call).
     scratch: dict[str, Any] = field(default_factory=dict)
-    # Chaining: who runs chained calls, this call's id and its depth in the chain tree.
+    # Chaining: who runs chained calls, and the message of this call (id, depth, limits).
     dispatcher: CallDispatcher | None = None
-    call_id: int = 0
-    depth: int = 0
+    message: Message | None = None
     max_output_bytes: int = 1 << 30
     # The guest's stdout and stderr (WASI fd 1 and 2), bounded.
     stdout: Capture = field(default_factory=lambda: Capture(1 << 20))
@@ -64,14 +65,25 @@ class CallContext:
 
 
 class CallDispatcher(Protocol):
-    """Runs chained calls (locally: a thread pool; in a cluster: the scheduler)."""
+    """Runs chained calls: locally a thread pool (`local_dispatch.LocalDispatcher`), in a cluster
+    the scheduler (messages through Redis). Refusals (limits, unknown function) raise
+    `CallFailed` with the message the calling function fails with."""
 
-    def chain(self, ctx: CallContext, function: str, idx: int, input_data: bytes) -> int:
-        """Start `function` (same user as ctx) at `idx` with input; the new call id at once."""
+    def chain(self, message: Message) -> int:
+        """Start the call `message` describes (parent_id, depth and limits set); its id at once."""
         ...
 
-    def await_call(self, ctx: CallContext, call_id: int) -> tuple[int, bytes]:
-        """Block until `call_id` finishes: its return value (non-zero if failed) and output."""
+    def await_call(self, call_id: int) -> CallResult:
+        """Block until `call_id` finishes; its result."""
+        ...
+
+    def collect(self, root_id: int) -> list[ChainedCall]:
+        """Wait for every call chained under `root_id`, then their tree ([] if it chained none).
+        The runtime calls it once per top-level call; the dispatcher may then forget the tree."""
+        ...
+
+    def close(self) -> None:
+        """Stop running chained calls (called once, by `Runtime.close`)."""
         ...
 
 

@@ -7,10 +7,13 @@
 
 from __future__ import annotations
 
+from faasm_cli.errors import FaasmError
+
 
 class CallFailed(Exception):
     """A host call rejected what the guest asked for; the message is the call's error."""
 
 
-class StateUnavailable(CallFailed):
-    """The state backend failed (unreachable, refused); the call fails with this message."""
+class StateUnavailable(CallFailed, FaasmError):
+    """The state backend failed (unreachable, refused, disk full): a failed call with this
+    message for a guest, a one-line error with its hint for the CLI."""

@@ -1,12 +1,14 @@
 """The embedding API: `Runtime.register` a function's wasm, `Runtime.call` it, get a `CallResult`.
 
-One runtime owns one engine (with its epoch ticker, linker and machine-code cache), the loaded
+One runtime owns one engine (with its timeout watchdog, linker and machine-code cache), the loaded
 functions with their proto-function snapshots, and the executor of chained calls. A call runs on
 the caller's thread; the calls it chains run on the executor and are collected into a tree.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
 import os
 import threading
@@ -15,21 +17,24 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from faasm_cli.errors import FaasmError, NotFound
+from faasm_cli.errors import NotFound
 from faasm_cli.message import Message
 from faasm_cli.names import check_function, check_user
-from faasm_cli.runtime.context import CallContext
-from faasm_cli.runtime.engine import CacheStats, EpochTicker, ModuleCache, make_engine
-from faasm_cli.runtime.errors import CallFailed
-from faasm_cli.runtime.executor import LocalExecutor, Task
+from faasm_cli.runtime.context import CallContext, CallDispatcher
+from faasm_cli.runtime.engine import make_engine
 from faasm_cli.runtime.faaslet import CallLimits, Outcome, Sandbox
 from faasm_cli.runtime.hostcalls.interface import EXPORT_CALL, EXPORT_START
 from faasm_cli.runtime.hostcalls.linker import build_linker, entered
-from faasm_cli.runtime.result import CallResult, ChainedCall
+from faasm_cli.runtime.interrupt import GUARD, Interruption
+from faasm_cli.runtime.local_dispatch import LocalDispatcher
+from faasm_cli.runtime.pool import InstancePool
+from faasm_cli.runtime.result import CallResult
+from faasm_cli.runtime.snapshot.cache import CacheStats, ModuleCache
 from faasm_cli.runtime.snapshot.proto import COMMAND, FRESH, LoadedFunction, Loader, initialise
 from faasm_cli.runtime.state.store import LocalStateStore, StateStore
 
 Resolver = Callable[[str, str], Path | None]
+DispatcherFactory = Callable[["Runtime"], CallDispatcher]
 _MIB = 1 << 20
 
 
@@ -39,7 +44,7 @@ class Runtime:
     def __init__(
         self,
         cache_dir: Path | None = None,
-        state_store: StateStore | None = None,
+        state_store: StateStore | Path | None = None,
         resolver: Resolver | None = None,
         timeout: float = 60.0,
         memory_limit_mb: int = 1024,
@@ -47,27 +52,44 @@ class Runtime:
         workers: int | None = None,
         max_chain_depth: int = 64,
         max_fanout: int = 256,
+        dispatcher: DispatcherFactory | None = None,
+        interruption: str = GUARD,
+        instance_slots: int | None = None,
+        shared_files: Path | None = None,
     ) -> None:
+        """`cache_dir` holds machine code, prepared modules and, unless `state_store` says
+        otherwise, state (default: `config.cache_dir()`). `state_store` is a directory for the
+        local store or a `StateStore` (e.g. an in-memory or Redis one; its owner closes it).
+        `dispatcher(runtime)` makes what runs chained calls (default: a `LocalDispatcher` with
+        `workers` threads, one per core). `interruption` is how calls stop at their timeout:
+        "guard" (guard pages and a watchdog; costs nothing measurable in compute) or "epoch"
+        (wasmtime's epoch checks).
+        `instance_slots` is how many instances may be live at once (default: sized from the
+        chain limits); `allocator` says whether the engine got that pool.
+        `shared_files` is a directory every call may read (not write) at the same paths: a
+        file at `shared_files/data/x.txt` opens as `/data/x.txt` or `data/x.txt`."""
         self.timeout = timeout
         self.max_chain_depth = max_chain_depth
         self.max_fanout = max_fanout
         self._resolver = resolver
+        self._shared_files = shared_files
         self._limits = CallLimits(timeout, memory_limit_mb * _MIB, max_output_bytes)
-        engine = make_engine()
-        self._ticker = EpochTicker(engine)
+        pool = InstancePool.sized(max_chain_depth, max_fanout, instance_slots)
+        engine, self.allocator = make_engine(interruption, pool)
+        self._interruption = Interruption(engine, interruption)
         linker, self._callbacks = build_linker(engine)
-        self._cache = ModuleCache(engine, cache_dir)
+        self._cache = ModuleCache(engine, cache_dir, interruption)
         self._loader = Loader(
             engine,
             linker,
             self._cache,
-            self._ticker,
-            state_store or LocalStateStore(),
+            self._interruption,
+            self._state_store(cache_dir, state_store),
             self._limits,
         )
         # One worker per core: awaiters run unstarted calls themselves, so a small pool cannot
         # deadlock, and more threads than cores only contend for the GIL between short calls.
-        self._executor = LocalExecutor(workers or os.cpu_count() or 1)
+        self.dispatcher = (dispatcher or _local(workers or os.cpu_count() or 1))(self)
         self._functions: dict[tuple[str, str], LoadedFunction] = {}
         self._load_lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -78,8 +100,21 @@ class Runtime:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._executor.close()
-            self._ticker.stop()
+            self.dispatcher.close()
+            if self._owns_state:
+                self._loader.state.close()
+            self._interruption.close()
+
+    def interrupt(self) -> None:
+        """Stop every running call now; each fails as interrupted (with `interruption="epoch"`
+        calls run on to their timeout)."""
+        self._interruption.trip_all()
+
+    def _state_store(self, cache_dir: Path | None, given: StateStore | Path | None) -> StateStore:
+        self._owns_state = given is None or isinstance(given, Path)
+        if given is None:
+            return LocalStateStore(cache_dir / "state" if cache_dir is not None else None)
+        return LocalStateStore(given) if isinstance(given, Path) else given
 
     def __enter__(self) -> Runtime:
         return self
@@ -147,69 +182,108 @@ class Runtime:
         self,
         user: str,
         function: str,
-        input_data: bytes = b"",
+        input_data: bytes | bytearray | memoryview = b"",
         idx: int = 0,
         timeout: float | None = None,
     ) -> CallResult:
         """Run one call (and every call it chains) to completion."""
-        message = Message(id=0, user=user, function=function, idx=idx, input_data=input_data)
-        return self.call_message(message, timeout)
+        if not isinstance(input_data, bytes | bytearray | memoryview):
+            raise TypeError(
+                "input_data must be bytes-like (bytes, bytearray, memoryview), "
+                f"not {type(input_data).__name__}"
+            )
+        message = Message(
+            id=0,
+            user=user,
+            function=function,
+            idx=idx,
+            input_data=bytes(input_data),
+            timeout_s=timeout or 0.0,
+            timestamp=time.time(),
+        )
+        return self.call_message(message)
 
     def call_message(self, message: Message, timeout: float | None = None) -> CallResult:
-        """Run the call a message describes; the message's id is used if it has one."""
+        """Run the call a message describes, under its limits, and wait for what it chains.
+
+        The message's id is used if it has one; a message from a cluster may be a chained call
+        (parent_id, depth). State changed by the call tree is made durable before returning.
+        """
         check_user(message.user)
         check_function(message.function)
         loaded = self._lookup(message.user, message.function)
-        limits = self._limits
         if timeout is not None:
-            limits = CallLimits(timeout, limits.memory_bytes, limits.output_bytes)
-        group = CallGroup(self, limits)
-        call_id = message.id or self._next_id()
-        result = self._execute(loaded, message.idx, message.input_data, call_id, 0, group)
-        result.chained = group.finish(call_id)
-        self._loader.state.flush()  # state changed by the call tree survives this process
+            message = dataclasses.replace(message, timeout_s=timeout)
+        if not message.id:
+            message = dataclasses.replace(message, id=self.new_call_id())
+        result = self._execute(loaded, message)
+        result.chained = self.dispatcher.collect(message.id)
+        self._loader.state.flush()  # a no-op unless the call tree changed state
         return result
 
-    def _next_id(self) -> int:
+    def runner(self, message: Message) -> Callable[[Message], CallResult]:
+        """What a dispatcher queues: checks that `message` can run here (raises `FaasmError`
+        naming what is missing) and returns the call that runs it, chained calls not awaited."""
+        loaded = self._lookup(message.user, message.function)
+        if message.idx not in loaded.indices:
+            raise NotFound(
+                f"no function index {message.idx}",
+                f"{message.user}/{message.function} has {sorted(loaded.indices)}",
+            )
+        return functools.partial(self._execute, loaded)
+
+    def new_call_id(self) -> int:
+        """A call id unique in this runtime (positive, fits Faasm's int32 ids)."""
         return next(self._ids) % 0x7FFFFFFF or next(self._ids)
 
-    def _execute(
-        self,
-        loaded: LoadedFunction,
-        idx: int,
-        input_data: bytes,
-        call_id: int,
-        depth: int,
-        group: CallGroup,
-    ) -> CallResult:
+    def _limits_of(self, message: Message) -> CallLimits:
+        limits = self._limits
+        if message.timeout_s or message.memory_bytes or message.output_bytes:
+            limits = CallLimits(
+                message.timeout_s or limits.timeout_s,
+                message.memory_bytes or limits.memory_bytes,
+                message.output_bytes or limits.output_bytes,
+            )
+        return limits
+
+    def _execute(self, loaded: LoadedFunction, message: Message) -> CallResult:
         start = time.perf_counter()
-        name = f"{loaded.user}/{loaded.function}"
+        idx = message.idx
         if loaded.zygote_error is not None:
-            outcome = Outcome(1, True, loaded.zygote_error)
-            return _result(outcome, call_id, start)
+            return _result(Outcome(1, True, loaded.zygote_error), message, start)
         if idx not in loaded.indices:
+            name = f"{loaded.user}/{loaded.function}"
             outcome = Outcome(1, True, f"{name} has no function index {idx}")
-            return _result(outcome, call_id, start)
-        sandbox = Sandbox(self._loader.engine, self._ticker, group.limits, loaded.pre)
+            return _result(outcome, message, start)
+        limits = self._limits_of(message)
+        sandbox = Sandbox(
+            self._loader.engine, self._interruption, limits, loaded.pre, self._shared_files
+        )
         if sandbox.failure is not None:
-            return _result(sandbox.failure, call_id, start)
-        ctx = sandbox.context(loaded.user, loaded.function, idx, input_data, self._loader.state)
-        ctx.dispatcher, ctx.call_id, ctx.depth = group, call_id, depth
+            return _result(sandbox.failure, message, start)
+        ctx = sandbox.context(
+            loaded.user, loaded.function, idx, message.input_data, self._loader.state
+        )
+        ctx.dispatcher, ctx.message = self.dispatcher, message
         if loaded.mode == FRESH:
             outcome = initialise(sandbox, ctx)
             if outcome.failed or outcome.return_value:
                 reason = outcome.error or f"returned {outcome.return_value}"
-                return _result(Outcome(1, True, f"zygote failed: {reason}"), call_id, start, ctx)
+                return _result(Outcome(1, True, f"zygote failed: {reason}"), message, start, ctx)
         with entered(ctx):
             if loaded.mode == COMMAND:
                 outcome = sandbox.call(EXPORT_START, ctx, 0)
             else:
                 outcome = sandbox.call(EXPORT_CALL, ctx, 1, idx)
-        return _result(outcome, call_id, start, ctx)
+        return _result(outcome, message, start, ctx)
+
+
+def _local(workers: int) -> DispatcherFactory:
+    return lambda runtime: LocalDispatcher(runtime, workers)
 
 
 def _result(
-    outcome: Outcome, call_id: int, start: float, ctx: CallContext | None = None
+    outcome: Outcome, message: Message, start: float, ctx: CallContext | None = None
 ) -> CallResult:
     return CallResult(
         output_data=ctx.output_data if ctx else b"",
@@ -219,99 +293,7 @@ def _result(
         duration_s=time.perf_counter() - start,
         failed=outcome.failed,
         error=outcome.error,
-        call_id=call_id,
+        call_id=message.id,
+        request=message,
+        finish_timestamp=time.time(),
     )
-
-
-class _Chained:
-    """A chained call: what to run, and once run, its result."""
-
-    def __init__(self, call_id: int, loaded: LoadedFunction, idx: int, depth: int) -> None:
-        self.call_id = call_id
-        self.loaded = loaded
-        self.idx = idx
-        self.depth = depth
-        self.result: CallResult | None = None
-        self.task: Task
-
-
-class CallGroup:
-    """The local `CallDispatcher` of one top-level call and everything it chains."""
-
-    def __init__(self, runtime: Runtime, limits: CallLimits) -> None:
-        self.runtime = runtime
-        self.limits = limits
-        self._calls: dict[int, _Chained] = {}
-        self._children: dict[int, list[int]] = {}
-        self._lock = threading.Lock()
-
-    def chain(self, ctx: CallContext, function: str, idx: int, input_data: bytes) -> int:
-        runtime = self.runtime
-        if ctx.depth + 1 > runtime.max_chain_depth:
-            raise CallFailed(f"chain depth limit of {runtime.max_chain_depth} reached")
-        with self._lock:
-            siblings = self._children.setdefault(ctx.call_id, [])
-            if len(siblings) >= runtime.max_fanout:
-                raise CallFailed(
-                    f"fan-out limit of {runtime.max_fanout} chained calls per call reached"
-                )
-        try:
-            loaded = runtime._lookup(ctx.user, function)
-        except FaasmError as error:
-            raise CallFailed(f"cannot chain to {ctx.user}/{function}: {error.message}") from None
-        if idx not in loaded.indices:
-            raise CallFailed(f"cannot chain to {ctx.user}/{function}: no function index {idx}")
-        call = _Chained(runtime._next_id(), loaded, idx, ctx.depth + 1)
-
-        def run() -> None:
-            call.result = runtime._execute(loaded, idx, input_data, call.call_id, call.depth, self)
-
-        call.task = Task(run)
-        with self._lock:
-            siblings.append(call.call_id)
-            self._calls[call.call_id] = call
-        runtime._executor.submit(call.task)
-        return call.call_id
-
-    def await_call(self, ctx: CallContext, call_id: int) -> tuple[int, bytes]:
-        call = self._calls.get(call_id)
-        if call is None:
-            raise CallFailed(f"unknown call id {call_id}")
-        self.runtime._executor.run_or_wait(call.task)
-        result = call.result
-        assert result is not None
-        if result.failed:
-            return result.return_value or 1, result.output_data
-        return result.return_value, result.output_data
-
-    def finish(self, root_id: int) -> list[ChainedCall]:
-        """Wait for every call of the group, then the tree of calls under `root_id`."""
-        while True:
-            with self._lock:
-                pending = [c for c in self._calls.values() if not c.task.done.is_set()]
-            if not pending:
-                break
-            for call in pending:
-                self.runtime._executor.run_or_wait(call.task)
-        return self._tree(root_id)
-
-    def _tree(self, parent: int) -> list[ChainedCall]:
-        nodes = []
-        for call_id in self._children.get(parent, []):
-            call = self._calls[call_id]
-            result = call.result
-            assert result is not None
-            nodes.append(
-                ChainedCall(
-                    id=call_id,
-                    user=call.loaded.user,
-                    function=call.loaded.function,
-                    idx=call.idx,
-                    return_value=result.return_value,
-                    duration_s=result.duration_s,
-                    failed=result.failed,
-                    error=result.error,
-                    children=self._tree(call_id),
-                )
-            )
-        return nodes

@@ -7,6 +7,7 @@ The handlers only decode guest arguments; scheduling belongs to the context's di
 from __future__ import annotations
 
 from faasm_cli.errors import InvalidName
+from faasm_cli.message import Message
 from faasm_cli.names import check_function
 from faasm_cli.runtime.context import CallContext, CallDispatcher, HostHandler
 from faasm_cli.runtime.errors import CallFailed
@@ -18,9 +19,23 @@ def _dispatcher(ctx: CallContext) -> CallDispatcher:
     return ctx.dispatcher
 
 
+def _chain(ctx: CallContext, function: str, idx: int, data: bytes) -> int:
+    dispatcher = _dispatcher(ctx)
+    parent = ctx.message or Message(id=0, user=ctx.user, function=ctx.function)
+    return dispatcher.chain(parent.child(function, idx, data))
+
+
+def _await(ctx: CallContext, call_id: int) -> tuple[int, bytes]:
+    """The awaited call's return value (non-zero when it failed) and output."""
+    result = _dispatcher(ctx).await_call(call_id)
+    if result.failed:
+        return result.return_value or 1, result.output_data
+    return result.return_value, result.output_data
+
+
 def chain_this(ctx: CallContext, idx: int, buf: int, length: int) -> int:
     data = ctx.memory.read(buf, length)
-    return _dispatcher(ctx).chain(ctx, ctx.function, idx, data)
+    return _chain(ctx, ctx.function, idx, data)
 
 
 def chain_function(ctx: CallContext, name_ptr: int, buf: int, length: int) -> int:
@@ -32,18 +47,18 @@ def chain_function(ctx: CallContext, name_ptr: int, buf: int, length: int) -> in
     except InvalidName as error:
         raise CallFailed(f"cannot chain to {error.message}") from None
     data = ctx.memory.read(buf, length)
-    return _dispatcher(ctx).chain(ctx, name, 0, data)
+    return _chain(ctx, name, 0, data)
 
 
 def await_call(ctx: CallContext, call_id: int) -> int:
-    return_value, _ = _dispatcher(ctx).await_call(ctx, call_id)
+    return_value, _ = _await(ctx, call_id)
     return return_value
 
 
 def await_call_output(ctx: CallContext, call_id: int, buf: int, length: int) -> int:
     if length < 0:
         raise CallFailed(f"negative length {length}")
-    return_value, output = _dispatcher(ctx).await_call(ctx, call_id)
+    return_value, output = _await(ctx, call_id)
     ctx.memory.write(buf, output[:length])
     return return_value
 

@@ -17,7 +17,6 @@ import wasmtime
 
 from faasm_cli.errors import BadInput, MissingImports
 from faasm_cli.runtime.context import CallContext
-from faasm_cli.runtime.engine import EpochTicker, ModuleCache
 from faasm_cli.runtime.faaslet import CallLimits, Outcome, Sandbox
 from faasm_cli.runtime.hostcalls.interface import (
     EXPORT_CALL,
@@ -31,7 +30,9 @@ from faasm_cli.runtime.hostcalls.interface import (
 )
 from faasm_cli.runtime.hostcalls.linker import entered
 from faasm_cli.runtime.hostcalls.wasi_stdio import WASI_MODULE
+from faasm_cli.runtime.interrupt import Interruption
 from faasm_cli.runtime.snapshot import rewrite as module_rewrite
+from faasm_cli.runtime.snapshot.cache import ModuleCache
 from faasm_cli.runtime.snapshot.wasm_binary import MAGIC, WasmFormatError
 from faasm_cli.runtime.state.store import StateStore
 
@@ -147,7 +148,7 @@ class Loader:
     engine: wasmtime.Engine
     linker: wasmtime.Linker
     cache: ModuleCache
-    ticker: EpochTicker
+    interruption: Interruption
     state: StateStore
     limits: CallLimits
 
@@ -157,7 +158,7 @@ class Loader:
                 f"{label} is not a WebAssembly module", "pass the .wasm that `faasm compile` builds"
             )
         try:
-            prepared = module_rewrite.prepare(wasm)
+            prepared = self.cache.prepare(wasm)
         except WasmFormatError as error:
             raise BadInput(
                 f"{label} is not a valid WebAssembly module: {error}",
@@ -188,7 +189,7 @@ class Loader:
                 note=f"no snapshot: {prepared.snapshot_blocker}",
             )
         pre = self.linker.instantiate_pre(module)
-        sandbox = Sandbox(self.engine, self.ticker, self.limits, pre)
+        sandbox = Sandbox(self.engine, self.interruption, self.limits, pre)
         if sandbox.failure is not None:
             return LoadedFunction(
                 user,

@@ -6,22 +6,47 @@ then renamed over the old one, so a crash leaves the old or the new value, never
 record left by a crash is ignored), `locks/KEY` (global locks, `flock`), `merge/KEY` (serialises
 partial pushes of one key across processes). User and key are validated before they become paths.
 This is the local stand-in for Redis: each method maps onto one Redis command or a short script.
+A failing file system (permissions, disk full) is `StateUnavailable`, as an unreachable Redis is.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import struct
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from faasm_cli.names import check_key, check_user
+from faasm_cli.runtime.errors import StateUnavailable
 from faasm_cli.runtime.state.locks import Lease, file_lease
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _RECORD_HEADER = struct.Struct("<I")
 _MERGE_TIMEOUT_S = 60.0
+
+
+def _storage(
+    method: Callable[Concatenate[DiskBackend, P], R],
+) -> Callable[Concatenate[DiskBackend, P], R]:
+    """Report a file-system failure as the backend being unavailable, naming the directory."""
+
+    def wrapped(self: DiskBackend, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except OSError as error:
+            raise StateUnavailable(
+                f"state storage under {self.root} failed: {error}",
+                "check that the directory is writable and the disk is not full",
+            ) from error
+
+    functools.update_wrapper(wrapped, method)
+    return wrapped
 
 
 class DiskBackend:
@@ -40,6 +65,7 @@ class DiskBackend:
         """The file of `key`; only writers create folders, so reads leave no trace."""
         return self._folder(user, kind, create) / check_key(key)
 
+    @_storage
     def load(self, user: str, key: str) -> bytes | None:
         """The stored value, or None when the key has none."""
         try:
@@ -47,6 +73,27 @@ class DiskBackend:
         except FileNotFoundError:
             return None
 
+    @_storage
+    def size(self, user: str, key: str) -> int:
+        """The stored value's length (0 when absent), without reading it."""
+        try:
+            return self._path(user, "values", key, create=False).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    @_storage
+    def read_range(self, user: str, key: str, offset: int, length: int) -> bytes:
+        """Up to `length` bytes from `offset` (fewer past the end), without reading the rest."""
+        try:
+            fd = os.open(self._path(user, "values", key, create=False), os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return b""
+        try:
+            return os.pread(fd, length, offset)
+        finally:
+            os.close(fd)
+
+    @_storage
     def save(self, user: str, key: str, data: bytes | bytearray | memoryview) -> None:
         """Replace the stored value atomically (tmp file, fsync, rename)."""
         target = self._path(user, "values", key)
@@ -62,6 +109,7 @@ class DiskBackend:
                 os.unlink(tmp)
             raise
 
+    @_storage
     def save_ranges(
         self, user: str, key: str, size: int, parts: Sequence[tuple[int, bytes]]
     ) -> None:
@@ -83,6 +131,7 @@ class DiskBackend:
         finally:
             lease.release()
 
+    @_storage
     def append(self, user: str, key: str, data: bytes) -> None:
         """Add one element at the end of the key's appended list (one write: no interleaving)."""
         path = self._path(user, "appended", key)
@@ -92,6 +141,7 @@ class DiskBackend:
         finally:
             os.close(fd)
 
+    @_storage
     def read_appended(self, user: str, key: str, count: int) -> list[bytes]:
         """Up to `count` elements from the start of the appended list, in append order."""
         try:
@@ -109,18 +159,23 @@ class DiskBackend:
             pos = start + length
         return elements
 
+    @_storage
     def clear_appended(self, user: str, key: str) -> None:
         self._path(user, "appended", key, create=False).unlink(missing_ok=True)
 
-    def lock(self, user: str, key: str, timeout: float) -> Lease | None:
-        """The key's global lock (held until the lease is released), or None on timeout."""
+    @_storage
+    def lock(self, user: str, key: str, timeout: float, ttl: float) -> Lease | None:
+        """The key's global lock, or None on timeout. A `flock` needs no `ttl`: the kernel
+        releases it when the owner's process dies."""
         return file_lease(self._path(user, "locks", key), timeout)
 
+    @_storage
     def delete(self, user: str, key: str) -> None:
         """Forget the key's value and appended elements (its lock file stays: it may be held)."""
         self._path(user, "values", key, create=False).unlink(missing_ok=True)
         self.clear_appended(user, key)
 
+    @_storage
     def keys(self, user: str) -> list[str]:
         """Keys of `user` with a stored value or appended elements."""
         base = self.root / check_user(user)
@@ -130,3 +185,6 @@ class DiskBackend:
             if folder.is_dir():
                 names.update(p.name for p in folder.iterdir())
         return sorted(names)
+
+    def close(self) -> None:
+        """Nothing to release: every method opens and closes its own files."""

@@ -2,16 +2,28 @@
 
 Every acquisition is bounded in time: a call blocked in a host function cannot be interrupted by
 the runtime's timeout, so waiting forever for a lock held by a stuck call would hang the worker.
+
+A held lock is a `Lease`. Global leases are designed for a shared store (Redis): each carries
+an owner token and an expiry, so a lock whose owner died frees itself after its time to live;
+`release` is compare-and-delete (an expired lease that someone else took is left alone) and
+`renew` extends the lease only while the token still owns it. The local file lease needs no
+expiry: the kernel drops a `flock` when its process dies.
 """
 
 from __future__ import annotations
 
 import fcntl
+import math
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+LEASE_TTL_S = 600.0
+"""How long a global lease lives unless renewed: longer than any call may run, so only a lease
+whose owner died (a killed worker) ever expires."""
 
 
 class ReadWriteLock:
@@ -61,15 +73,44 @@ class ReadWriteLock:
             self._cond.notify_all()
 
 
-class Lease:
-    """One held lock; `release` gives it back (once, however often it is called)."""
+def new_token() -> str:
+    """An owner token no other lease holds."""
+    return secrets.token_hex(16)
 
-    def __init__(self, release: Callable[[], None]) -> None:
+
+class Lease:
+    """One held lock; `release` gives it back (once, however often it is called).
+
+    `token` names the owner; `expires_at` (monotonic seconds) is when a shared store may give
+    the lock to someone else unless `renew` moved it on (inf: never, e.g. a `flock`).
+    """
+
+    def __init__(
+        self,
+        release: Callable[[], None],
+        token: str = "",
+        expires_at: float = math.inf,
+        renew: Callable[[float], bool] | None = None,
+    ) -> None:
         self._release: Callable[[], None] | None = release
+        self.token = token or new_token()
+        self.expires_at = expires_at
+        self._renew = renew
 
     @property
     def held(self) -> bool:
-        return self._release is not None
+        return self._release is not None and time.monotonic() < self.expires_at
+
+    def renew(self, ttl: float) -> bool:
+        """Keep the lock for `ttl` more seconds; False when it was released or lost."""
+        if self._release is None:
+            return False
+        if self._renew is not None:
+            if not self._renew(ttl):
+                self._release = None
+                return False
+            self.expires_at = time.monotonic() + ttl
+        return True
 
     def release(self) -> None:
         release, self._release = self._release, None

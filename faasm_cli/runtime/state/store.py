@@ -7,14 +7,17 @@ push makes it durable, pull refreshes it, and `flush` (called by the runtime aft
 call) persists whatever changed. `LocalStateStore` uses files under the cache dir as the backend,
 so the next CLI process sees the values; a Redis backend plugs into the same replica layer.
 
-A key that does not exist reads as zeros of the requested length and has size 0. Ranges are
-checked against the total length the guest declares; anything out of range is a `StateError`.
+A key that does not exist reads as zeros of the requested length and has size 0. An offset range
+must fit in the value as it exists (as Faasm bounds it, whatever total length the guest declares)
+or in that total length (which sizes a new value and grows a shorter one); anything else is a
+`StateError`.
 """
 
 from __future__ import annotations
 
 import bisect
 import ctypes
+import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +28,13 @@ from faasm_cli.errors import BadInput
 from faasm_cli.names import check_key, check_user
 from faasm_cli.runtime.errors import CallFailed
 from faasm_cli.runtime.state.disk import DiskBackend
-from faasm_cli.runtime.state.locks import Lease, ReadWriteLock, read_lease, write_lease
+from faasm_cli.runtime.state.locks import (
+    LEASE_TTL_S,
+    Lease,
+    ReadWriteLock,
+    read_lease,
+    write_lease,
+)
 from faasm_cli.runtime.state.shared_memory import SharedBuffer, round_to_pages, unmap_at
 
 MAX_VALUE_BYTES = 1 << 30
@@ -40,27 +49,63 @@ class StateError(CallFailed, BadInput):
 
 
 class StateBackend(Protocol):
-    """Durable storage behind the local replicas (files locally, Redis in the cluster)."""
+    """Durable storage behind the local replicas (files locally, Redis in the cluster).
 
-    def load(self, user: str, key: str) -> bytes | None: ...
+    Each method is one Redis command or a short script (noted below). A backend that cannot be
+    reached or fails raises `StateUnavailable`: the call fails with its message.
+    """
 
-    def save(self, user: str, key: str, data: bytes | bytearray | memoryview) -> None: ...
+    def load(self, user: str, key: str) -> bytes | None:
+        """The whole value, None when absent (GET)."""
+        ...
+
+    def size(self, user: str, key: str) -> int:
+        """The value's length, 0 when absent, without loading it (STRLEN)."""
+        ...
+
+    def read_range(self, user: str, key: str, offset: int, length: int) -> bytes:
+        """Up to `length` bytes from `offset`, fewer past the end (GETRANGE)."""
+        ...
+
+    def save(self, user: str, key: str, data: bytes | bytearray | memoryview) -> None:
+        """Replace the value (SET)."""
+        ...
 
     def save_ranges(
         self, user: str, key: str, size: int, parts: Sequence[tuple[int, bytes]]
-    ) -> None: ...
+    ) -> None:
+        """Overwrite only `parts` (offset, bytes), zero-extending to `size` (SETRANGE each)."""
+        ...
 
-    def append(self, user: str, key: str, data: bytes) -> None: ...
+    def append(self, user: str, key: str, data: bytes) -> None:
+        """Add an element to the key's appended list (RPUSH)."""
+        ...
 
-    def read_appended(self, user: str, key: str, count: int) -> list[bytes]: ...
+    def read_appended(self, user: str, key: str, count: int) -> list[bytes]:
+        """Up to `count` elements from the start of the list (LRANGE)."""
+        ...
 
-    def clear_appended(self, user: str, key: str) -> None: ...
+    def clear_appended(self, user: str, key: str) -> None:
+        """Drop the appended list (DEL)."""
+        ...
 
-    def lock(self, user: str, key: str, timeout: float) -> Lease | None: ...
+    def lock(self, user: str, key: str, timeout: float, ttl: float) -> Lease | None:
+        """The key's global lock within `timeout` s, else None. The lease has an owner token
+        and frees itself `ttl` s after its last renewal even if its owner died (SET NX PX);
+        release deletes it only while the token still owns it (compare-and-delete script)."""
+        ...
 
-    def delete(self, user: str, key: str) -> None: ...
+    def delete(self, user: str, key: str) -> None:
+        """Forget the value and its appended list (DEL)."""
+        ...
 
-    def keys(self, user: str) -> list[str]: ...
+    def keys(self, user: str) -> list[str]:
+        """Keys of `user` with a value or appended elements (SCAN)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files; the backend is not used afterwards."""
+        ...
 
 
 class StateStore(Protocol):
@@ -128,6 +173,10 @@ class StateStore(Protocol):
         """Make only the changed ranges durable, keeping others' writes to the rest."""
         ...
 
+    def push_partial_mask(self, user: str, key: str, mask_key: str) -> None:
+        """Make durable only the bytes whose byte in value `mask_key` (same size) is non-zero."""
+        ...
+
     def pull(self, user: str, key: str) -> None:
         """Refresh the local value from the durable one (dropping unpushed local changes)."""
         ...
@@ -161,16 +210,22 @@ class StateStore(Protocol):
         ...
 
 
-def check_range(key: str, total: int, offset: int, length: int) -> None:
-    """Reject a range that is negative or does not fit in a value of `total` bytes."""
+_NONZERO = re.compile(rb"[^\x00]+")
+"""Runs of non-zero mask bytes: the ranges a masked partial push writes."""
+
+
+def check_range(key: str, total: int, offset: int, length: int, size: int = 0) -> None:
+    """Reject a range that is negative or fits neither in the value as it exists (`size`
+    bytes: Faasm bounds offsets by that, whatever total the guest declares) nor in the `total`
+    bytes the guest declares (which sizes a new value, and grows one; Faasm would fail there)."""
     if total > MAX_VALUE_BYTES:
         raise StateError(
             f"state key {key!r}: total length {total} exceeds the limit of {MAX_VALUE_BYTES} bytes"
         )
-    if total < 0 or offset < 0 or length < 0 or offset + length > total:
+    if total < 0 or offset < 0 or length < 0 or offset + length > max(total, size):
+        bound = f"{size} bytes" if 0 <= total < size else f"total length {total}"
         raise StateError(
-            f"state key {key!r}: offset {offset} length {length} is outside the value's "
-            f"total length {total}"
+            f"state key {key!r}: offset {offset} length {length} is outside the value's {bound}"
         )
 
 
@@ -287,6 +342,9 @@ class ReplicatedStateStore:
         self._values: dict[tuple[str, str], _Value] = {}
         self._rwlocks: dict[tuple[str, str], ReadWriteLock] = {}
         self._lock = threading.Lock()
+        # Set by every change a flush may have to persist, so a call tree that changed no state
+        # costs `flush` one attribute read.
+        self._changed = False
 
     # -- replicas -------------------------------------------------------------------------
 
@@ -307,22 +365,19 @@ class ReplicatedStateStore:
         """Write the replica to the backend: only its dirty ranges if `partial` allows it."""
         if not value.exists:
             return
-        try:
-            if partial and not value.dirty.whole:
-                parts = [
-                    (start, value.buffer.read(start, min(end, value.size) - start))
-                    for start, end in value.dirty.spans
-                    if start < value.size
-                ]
-                if parts:
-                    self.backend.save_ranges(user, key, value.size, parts)
-                value.dirty.clear()
-                value.clean = None  # the durable bytes changed: `unchanged` can no longer tell
-                return
-            with value.buffer.view(0, value.size) as data:
-                self.backend.save(user, key, data)
-        except (OSError, TimeoutError) as error:
-            raise StateError(f"could not persist state key {key!r}: {error}") from error
+        if partial and not value.dirty.whole:
+            parts = [
+                (start, value.buffer.read(start, min(end, value.size) - start))
+                for start, end in value.dirty.spans
+                if start < value.size
+            ]
+            if parts:
+                self.backend.save_ranges(user, key, value.size, parts)
+            value.dirty.clear()
+            value.clean = None  # the durable bytes changed: `unchanged` can no longer tell
+            return
+        with value.buffer.view(0, value.size) as data:
+            self.backend.save(user, key, data)
         value.saved()
 
     # -- whole values -----------------------------------------------------------------------
@@ -335,6 +390,7 @@ class ReplicatedStateStore:
         self, user: str, key: str, length: int, fill: Callable[[SharedBuffer], None]
     ) -> None:
         check_range(key, length, 0, length)
+        self._changed = True
         with self._replica(user, key) as value:
             value.resize(length, overwritten=True)
             fill(value.buffer)
@@ -347,7 +403,10 @@ class ReplicatedStateStore:
         self._replace(user, key, length, lambda buffer: buffer.copy_in(0, address, length))
 
     def size(self, user: str, key: str) -> int:
-        with self._replica(user, key) as value:
+        value = self._values.get((user, key))
+        if value is None:
+            return self.backend.size(check_user(user), check_key(key))
+        with value:
             return value.size
 
     # -- ranges -----------------------------------------------------------------------------
@@ -361,13 +420,24 @@ class ReplicatedStateStore:
         address: int,
         total: int | None = None,
     ) -> int:
-        check_range(key, offset + length if total is None else total, offset, length)
-        with self._replica(user, key) as value:
+        value = self._values.get((user, key))
+        if total is None:  # a whole-value read: zeros past the end
+            check_range(key, offset + length, offset, length)
+        else:
+            size = self.backend.size(user, key) if value is None else value.size
+            check_range(key, total, offset, length, size)
+        if value is None:  # not replicated here: read only the range, as GETRANGE would
+            data = self.backend.read_range(check_user(user), check_key(key), offset, length)
+            ctypes.memmove(address, data, len(data))
+            if len(data) < length:
+                ctypes.memset(address + len(data), 0, length - len(data))
+            return self.backend.size(user, key)
+        with value:
             value.read_to(offset, length, address)
             return value.size
 
     def read(self, user: str, key: str, total: int, offset: int, length: int) -> bytes:
-        check_range(key, total, offset, length)
+        check_range(key, total, offset, length, self.size(user, key))  # before allocating
         out = bytearray(length)
         target = (ctypes.c_char * length).from_buffer(out)
         self.read_to(user, key, offset, length, ctypes.addressof(target), total)
@@ -383,8 +453,9 @@ class ReplicatedStateStore:
         length: int,
         fill: Callable[[SharedBuffer], None],
     ) -> None:
-        check_range(key, total, offset, length)
+        self._changed = True
         with self._replica(user, key) as value:
+            check_range(key, total, offset, length, value.size)
             value.grow_to(total)
             fill(value.buffer)
             value.dirty.add(offset, offset + length)
@@ -403,6 +474,7 @@ class ReplicatedStateStore:
         check_range(key, total, 0, total)
         if total <= 0:
             raise StateError(f"state key {key!r}: a pointer needs a total length above 0")
+        self._changed = True
         with self._replica(user, key) as value:
             value.grow_to(total)
             try:
@@ -421,8 +493,9 @@ class ReplicatedStateStore:
     # -- durability -------------------------------------------------------------------------
 
     def flag_dirty(self, user: str, key: str, total: int, offset: int, length: int) -> None:
-        check_range(key, total, offset, length)
+        self._changed = True
         with self._replica(user, key) as value:
+            check_range(key, total, offset, length, value.size)
             value.grow_to(total)
             value.dirty.add(offset, offset + length)
 
@@ -434,6 +507,23 @@ class ReplicatedStateStore:
         with self._replica(user, key) as value:
             self._persist(user, key, value, partial=True)
 
+    def push_partial_mask(self, user: str, key: str, mask_key: str) -> None:
+        mask = self.get(user, mask_key)
+        with self._replica(user, key) as value:
+            if len(mask) != value.size:
+                raise StateError(
+                    f"state key {key!r} has {value.size} bytes but its mask {mask_key!r} has "
+                    f"{len(mask)}: a mask must be the same size as the value"
+                )
+            parts = [
+                (m.start(), value.buffer.read(m.start(), m.end() - m.start()))
+                for m in _NONZERO.finditer(mask)
+            ]
+            if parts:
+                self.backend.save_ranges(user, key, value.size, parts)
+            value.dirty.clear()
+            value.clean = None  # the durable bytes changed: `unchanged` can no longer tell
+
     def pull(self, user: str, key: str) -> None:
         with self._replica(user, key) as value:
             data = self.backend.load(user, key)
@@ -444,10 +534,15 @@ class ReplicatedStateStore:
             value.saved()
 
     def flush(self) -> None:
+        if not self._changed:
+            return
+        self._changed = False
         with self._lock:
             items = list(self._values.items())
         for (user, key), value in items:
             with value:
+                if value.mapped:  # pointer writes stay invisible until it is unmapped
+                    self._changed = True
                 if not value.unsaved:
                     continue
                 if value.unchanged():
@@ -491,7 +586,8 @@ class ReplicatedStateStore:
         return lease
 
     def lock_global(self, user: str, key: str, timeout: float) -> Lease:
-        return self._granted(self.backend.lock(user, key, timeout), "global", key, timeout)
+        lease = self.backend.lock(user, key, timeout, LEASE_TTL_S)
+        return self._granted(lease, "global", key, timeout)
 
     def lock_read(self, user: str, key: str, timeout: float) -> Lease:
         lease = read_lease(self._rwlock(user, key), timeout)
@@ -522,6 +618,7 @@ class ReplicatedStateStore:
         for value in values:
             with value:
                 value.buffer.close()
+        self.backend.close()
 
 
 class LocalStateStore(ReplicatedStateStore):

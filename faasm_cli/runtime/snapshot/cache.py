@@ -1,0 +1,215 @@
+"""Modules kept on disk between processes: prepared (instrumented) wasm and machine code.
+
+Loading a function has two slow steps: `prepare` (the instrumentation pass, in Python: 0.7 s for
+a 3 MB module) and cranelift compilation. Both results are kept under `cache_dir()/modules/`:
+
+- `<key>.prepared` — the prepared wasm and what the snapshot needs to know about it, keyed by the
+  input wasm and the source of the rewrite code, so a change to `prepare` invalidates it;
+- `<key>.cwasm` + `<key>.cwasm.sha256` — machine code keyed by the prepared wasm, the wasmtime
+  version and the engine settings.
+
+Every entry is checked against its SHA-256 before use. Wasmtime maps machine code and jumps into
+it, so a flipped byte would crash the process; instead, a corrupted, truncated or foreign entry is
+thrown away and rebuilt. Writes are atomic (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import wasmtime
+
+from faasm_cli.config import cache_dir
+from faasm_cli.errors import BadInput
+from faasm_cli.runtime.engine import WASMTIME_VERSION, engine_settings
+from faasm_cli.runtime.interrupt import GUARD
+from faasm_cli.runtime.snapshot import rewrite, wasm_binary
+from faasm_cli.runtime.snapshot.rewrite import Prepared
+
+MODULE_SUFFIX = ".cwasm"
+CHECKSUM_SUFFIX = ".sha256"
+PREPARED_SUFFIX = ".prepared"
+_PREPARED_MAGIC = b"faasm-prepared\0"
+_HEADER_LENGTH = struct.Struct("<I")
+
+
+def _source_digest(*modules: object) -> bytes:
+    """What the rewrite code is: any edit to it (a new instrumentation) changes prepared keys."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(Path(str(getattr(module, "__file__", ""))).read_bytes())
+    return digest.digest()
+
+
+REWRITE_DIGEST = _source_digest(rewrite, wasm_binary)
+
+
+def machine_tag(interruption: str) -> bytes:
+    """What the machine code depends on besides the wasm: wasmtime and the engine settings."""
+    settings = ";".join(f"{key}={value}" for key, value in engine_settings(interruption))
+    return f"wasmtime-{WASMTIME_VERSION};{settings}".encode()
+
+
+@dataclass
+class CacheStats:
+    """How modules were obtained: built now, or read back from disk (and how many entries on
+    disk were found damaged and rebuilt)."""
+
+    compiled: int = 0
+    loaded: int = 0
+    prepared: int = 0
+    prepared_loaded: int = 0
+    discarded: int = 0
+
+
+class ModuleCache:
+    """Prepare and compile each module once per (bytes, code version); later loads read disk."""
+
+    def __init__(
+        self, engine: wasmtime.Engine, directory: Path | None = None, interruption: str = GUARD
+    ) -> None:
+        self.engine = engine
+        self.directory = (directory or cache_dir()) / "modules"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.stats = CacheStats()
+        self.interruption = interruption  # the engine's; guard pages need guard checks in wasm
+        self._machine_tag = machine_tag(interruption)
+
+    def key(self, wasm: bytes) -> str:
+        """The machine-code key of `wasm` under this wasmtime and engine configuration."""
+        return hashlib.sha256(self._machine_tag + b"\0" + wasm).hexdigest()
+
+    def path(self, wasm: bytes, family: str = "") -> Path:
+        prefix = f"{family}-" if family else ""
+        return self.directory / f"{prefix}{self.key(wasm)}{MODULE_SUFFIX}"
+
+    # ---- prepared wasm --------------------------------------------------------------------------
+
+    def prepare(self, wasm: bytes) -> Prepared:
+        """`rewrite.prepare(wasm)`, from disk when this input was prepared by the same code."""
+        key = hashlib.sha256(REWRITE_DIGEST + self.interruption.encode() + b"\0" + wasm).hexdigest()
+        path = self.directory / f"{key}{PREPARED_SUFFIX}"
+        cached = self._read_prepared(path)
+        if cached is not None:
+            self.stats.prepared_loaded += 1
+            return cached
+        prepared = rewrite.prepare(wasm, guard=self.interruption == GUARD)
+        self.stats.prepared += 1
+        header = json.dumps(
+            {
+                "sha256": hashlib.sha256(prepared.wasm).hexdigest(),
+                "mutable_globals": prepared.mutable_globals,
+                "snapshot_blocker": prepared.snapshot_blocker,
+            }
+        ).encode()
+        _write_atomically(
+            path, _PREPARED_MAGIC + _HEADER_LENGTH.pack(len(header)) + header + prepared.wasm
+        )
+        return prepared
+
+    def _read_prepared(self, path: Path) -> Prepared | None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            start = len(_PREPARED_MAGIC) + _HEADER_LENGTH.size
+            if not data.startswith(_PREPARED_MAGIC) or len(data) < start:
+                raise ValueError("not a prepared module")
+            (length,) = _HEADER_LENGTH.unpack_from(data, len(_PREPARED_MAGIC))
+            header = json.loads(data[start : start + length])
+            wasm = data[start + length :]
+            if hashlib.sha256(wasm).hexdigest() != header["sha256"]:
+                raise ValueError("checksum mismatch")
+            return Prepared(
+                wasm,
+                tuple((int(index), int(kind)) for index, kind in header["mutable_globals"]),
+                header["snapshot_blocker"],
+            )
+        except (ValueError, KeyError, TypeError):
+            self._discard(path)
+            return None
+
+    # ---- machine code ---------------------------------------------------------------------------
+
+    def load(self, wasm: bytes, label: str, family: str = "") -> wasmtime.Module:
+        """The compiled module for `wasm`. `family` groups versions of one function's snapshot:
+        writing a new member removes the older ones, so nondeterministic zygotes do not pile up.
+        """
+        path = self.path(wasm, family)
+        module = self._read_machine_code(path)
+        if module is not None:
+            self.stats.loaded += 1
+            return module
+        try:
+            module = wasmtime.Module(self.engine, wasm)
+        except wasmtime.WasmtimeError as error:
+            raise BadInput(
+                f"{label} is not a valid WebAssembly module: {_first_line(error)}",
+                "rebuild it with `faasm compile`",
+            ) from error
+        self.stats.compiled += 1
+        if family:
+            for old in self.directory.glob(f"{family}-*{MODULE_SUFFIX}*"):
+                old.unlink(missing_ok=True)
+        code = bytes(module.serialize())
+        # The checksum first: a reader never sees new machine code without it (the code under
+        # one key is the same bytes whoever compiles it).
+        _write_atomically(_checksum_path(path), hashlib.sha256(code).hexdigest().encode())
+        _write_atomically(path, code)
+        return module
+
+    def _read_machine_code(self, path: Path) -> wasmtime.Module | None:
+        """The module in `path` if its bytes match their recorded checksum, else None (and the
+        entry is removed). The checked bytes are the ones wasmtime maps: it reads the same open
+        file through /proc/self/fd, so a concurrent rename cannot swap them in between."""
+        try:
+            expected = _checksum_path(path).read_bytes().decode("ascii", "replace").strip()
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            if path.exists():
+                self._discard(path)
+            return None
+        try:
+            digest = hashlib.sha256()
+            while chunk := os.read(fd, 1 << 20):
+                digest.update(chunk)
+            if digest.hexdigest() == expected:
+                try:
+                    return wasmtime.Module.deserialize_file(self.engine, f"/proc/self/fd/{fd}")
+                except wasmtime.WasmtimeError:
+                    pass  # written by another wasmtime build or configuration: rebuild
+        finally:
+            os.close(fd)
+        self._discard(path)
+        return None
+
+    def _discard(self, path: Path) -> None:
+        self.stats.discarded += 1
+        path.unlink(missing_ok=True)
+        _checksum_path(path).unlink(missing_ok=True)
+
+
+def _checksum_path(path: Path) -> Path:
+    return path.with_name(path.name + CHECKSUM_SUFFIX)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
