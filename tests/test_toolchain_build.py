@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +17,8 @@ from faasm_cli.errors import BadInput, CompileFailed, NotFound, ToolchainMissing
 from faasm_cli.toolchain import build_function, build_user, get_backend, is_stale
 from faasm_cli.toolchain.backend import Backend
 
-REPO_FUNC = Path(__file__).resolve().parents[1] / "func"
+REPO = Path(__file__).resolve().parents[1]
+REPO_FUNC = REPO / "func"
 
 
 def make_project(root: Path, *names: str) -> Project:
@@ -147,3 +151,79 @@ def test_system_backend_satisfies_protocol(tmp_path: Path) -> None:
     assert sorted(lines) == ["err", "out"]
     with pytest.raises(BadInput):
         get_backend("podman")
+
+
+# Run by test_toolchain_edits_make_functions_stale against a private copy of the package (and
+# refuses any other toolchain dir): builds
+# demo/hello, then for each named file appends a line, asks is_stale, restores it (or removes a
+# new one) and asks again. Prints {file: [stale after the edit, stale after the restore]}.
+_EDIT_EACH_FILE = """
+import json, sys
+from pathlib import Path
+from faasm_cli.config import Project, toolchain_dir
+from faasm_cli.toolchain import build_function, is_stale
+
+if toolchain_dir() != Path(sys.argv[2]):
+    sys.exit(f"refusing to edit {toolchain_dir()}: not the private copy {sys.argv[2]}")
+project = Project(Path(sys.argv[1]))
+build_function(project, "demo", "hello")
+found = {}
+for name in sys.argv[3:]:
+    path = Path(name)
+    original = path.read_bytes() if path.exists() else None
+    path.write_bytes((original or b"") + b"\\n")
+    after_edit = is_stale(project, "demo", "hello")
+    if original is None:
+        path.unlink()
+    else:
+        path.write_bytes(original)
+    found[name] = [after_edit, is_stale(project, "demo", "hello")]
+print(json.dumps(found))
+"""
+
+
+def test_toolchain_edits_make_functions_stale(tmp_path: Path) -> None:
+    """Every CMake and libfaasm file (header, source, CMakeLists, a new file) is in the
+    fingerprint; other files are not. The shipped toolchain is never edited: the package is
+    copied with its toolchain (data/toolchain followed) and driven in a subprocess."""
+    packages = tmp_path / "packages"
+    shutil.copytree(
+        REPO / "faasm_cli", packages / "faasm_cli", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    toolchain = packages / "faasm_cli" / "data" / "toolchain"
+    assert toolchain.is_dir() and not toolchain.is_symlink()
+    project = make_project(tmp_path / "project", "hello")
+    (project.func_dir / "other").mkdir()
+    (project.func_dir / "other" / "thing.c").write_text("int x;\n")
+    relevant = [
+        toolchain / "cmake" / "FaasmToolchain.cmake",
+        toolchain / "cmake" / "FaasmFunctions.cmake",
+        toolchain / "cmake" / "Platform" / "WASI.cmake",
+        toolchain / "cmake" / "project" / "CMakeLists.txt",
+        toolchain / "libfaasm" / "CMakeLists.txt",
+        toolchain / "libfaasm" / "include" / "faasm" / "core.h",
+        toolchain / "libfaasm" / "src" / "core.c",
+        toolchain / "libfaasm" / "src" / "native" / "host.c",
+        toolchain / "libfaasm" / "src" / "added.cpp",
+        toolchain / "cmake" / "Added.cmake",
+    ]
+    unrelated = [
+        toolchain / "Dockerfile",
+        toolchain / "NOTES.txt",
+        project.func_dir / "other" / "thing.c",
+        project.func_dir / "demo" / "notes.txt",
+        project.root / "CMakeLists.txt",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", _EDIT_EACH_FILE, str(project.func_dir), str(toolchain)]
+        + [str(p) for p in relevant + unrelated],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(packages)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert {Path(name) for name, (edited, _) in found.items() if edited} == set(relevant)
+    assert not any(restored for _, restored in found.values())
