@@ -102,7 +102,7 @@ def test_damaged_machine_code_is_rebuilt_not_run(
         "flip": _flip_code,
         "truncate": _truncate,
         "foreign": lambda path: _foreign(path, foreign),
-        "no checksum": lambda path: path.with_name(path.name + ".sha256").unlink(),
+        "no checksum": lambda path: path.with_name(path.name + ".sum").unlink(),
     }
     for path in files:
         actions[damage](path)

@@ -193,7 +193,7 @@ class Runtime:
                 f"not {type(input_data).__name__}"
             )
         message = Message(
-            id=0,
+            id=self.new_call_id(),
             user=user,
             function=function,
             idx=idx,
