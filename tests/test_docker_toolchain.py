@@ -214,6 +214,23 @@ def test_outputs_belong_to_the_caller(docker_toolchain: DockerBackend, tmp_path:
 # -- the proof the issue asks for: same wasm from both backends ------------------------------
 
 
+# The toolchain's extras: Eigen from the sysroot and wasi-libc's emulations (mman, clocks).
+EIGEN_POSIX_FUNCTION = """
+#include <ctime>
+#include <sys/mman.h>
+#include <Eigen/Dense>
+#include "faasm/faasm.h"
+
+FAASM_MAIN_FUNC()
+{
+    const size_t size = 1 << 16;
+    void *block = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    Eigen::MatrixXd m = Eigen::MatrixXd::Random(8, 8);
+    return (m * m).rows() == 8 && clock() >= 0 && munmap(block, size) == 0 ? 0 : 1;
+}
+"""
+
+
 def _pick_functions() -> list[tuple[str, str]]:
     """demo/hello plus a C++ function (and a C one, when the project has them)."""
     demo = REPO / "func" / "demo"
@@ -249,7 +266,10 @@ def test_docker_build_is_byte_identical_to_system(
     assert any((REPO / "func" / u / f"{f}.cpp").exists() for u, f in functions), functions
 
     host, container = _project_copy(tmp_path / "a"), _project_copy(tmp_path / "b")
-    for user, function in functions:
+    for project in (host, container):
+        (project.func_dir / "sys").mkdir()
+        (project.func_dir / "sys" / "eigen_posix.cpp").write_text(EIGEN_POSIX_FUNCTION)
+    for user, function in [*functions, ("sys", "eigen_posix")]:
         from_host = build_function(host, user, function, backend="system", on_log=lambda _l: None)
         log: list[str] = []
         from_docker = build_function(container, user, function, backend="docker", on_log=log.append)
