@@ -140,3 +140,40 @@ def test_leb128_round_trip(value: int) -> None:
 def test_truncated_module_is_a_format_error() -> None:
     with pytest.raises(wb.WasmFormatError):
         wb.read_sections(STATEFUL[:-3])
+
+
+def _memories(wasm: bytes) -> list[wb.Limits]:
+    section = wb.find(wb.read_sections(wasm), wb.MEMORY)
+    assert section is not None
+    count, reader = wb.items(section.payload)
+    return [wb.read_limits(reader) for _ in range(count)]
+
+
+def test_snapshot_bakes_memory_0_and_carries_the_guard_memory() -> None:
+    prepared = mr.prepare(STATEFUL)
+    assert _memories(prepared.wasm) == [wb.Limits(0, 1, None), wb.Limits(1, 1, 1)]
+    image = bytearray(2 * mr.PAGE)
+    image[70000] = 77
+    snapshot = mr.snapshot_module(prepared, bytes(image), {0: 10})
+    assert _memories(snapshot) == [wb.Limits(0, 2, None), wb.Limits(1, 1, 1)]
+    store = wasmtime.Store(wasmtime.Engine())
+    module = wasmtime.Module(store.engine, snapshot)
+    exports = {e.name: e.type for e in module.exports}
+    guard = exports[mr.GUARD_MEMORY_EXPORT]
+    assert isinstance(guard, wasmtime.MemoryType)
+    assert (guard.limits.min, guard.limits.max) == (1, 1)
+
+
+def test_prepare_for_epochs_keeps_a_single_memory() -> None:
+    assert _memories(mr.prepare(STATEFUL, guard=False).wasm) == [wb.Limits(0, 1, None)]
+
+
+def test_snapshot_of_a_guarded_module_runs_from_the_zygote_state(tmp_path: Path) -> None:
+    with Runtime(cache_dir=tmp_path, interruption="epoch") as epochs:
+        epochs.register("demo", "s", STATEFUL)
+        expected = epochs.call("demo", "s").return_value
+    with Runtime(cache_dir=tmp_path) as guarded:
+        guarded.register("demo", "s", STATEFUL)
+        assert guarded.function_info("demo", "s").mode == "snapshot"
+        assert [guarded.call("demo", "s").return_value for _ in range(3)] == [expected] * 3
+    assert expected == 11078

@@ -1,7 +1,8 @@
 """The Faaslet: one isolated instance per call, in its own store, under the call's limits.
 
-A store carries the limits (memory via the store limiter, time via the epoch deadline, output via
-the io handlers and the stdio capture) and WASI with no files, no environment and no inherited
+A store carries the limits (memory via the store limiter, time via the runtime's `Interruption`:
+guard pages armed around each entry into the guest, or the epoch deadline; output via the io
+handlers and the stdio capture) and WASI with no files, no environment and no inherited
 stdio. Every way a call can end — a return, `exit(n)`, a trap, a timeout, a refused memory grow,
 a host call rejecting its arguments — becomes an `Outcome` whose message says which.
 """
@@ -16,11 +17,15 @@ from wasmtime import _ffi as ffi
 from wasmtime._extern import wrap_extern
 
 from faasm_cli.runtime.context import CallContext
-from faasm_cli.runtime.engine import EpochTicker
 from faasm_cli.runtime.hostcalls.capture import Capture
 from faasm_cli.runtime.hostcalls.interface import EXPORT_MEMORY
 from faasm_cli.runtime.hostcalls.memory import InstanceMemory
-from faasm_cli.runtime.snapshot.rewrite import GLOBAL_EXPORT_PREFIX, OOM_FLAG_EXPORT
+from faasm_cli.runtime.interrupt import GUARD, Interruption, Watch
+from faasm_cli.runtime.snapshot.rewrite import (
+    GLOBAL_EXPORT_PREFIX,
+    GUARD_MEMORY_EXPORT,
+    OOM_FLAG_EXPORT,
+)
 from faasm_cli.runtime.state.store import StateStore
 
 _MIB = 1 << 20
@@ -46,14 +51,15 @@ class Sandbox:
     def __init__(
         self,
         engine: wasmtime.Engine,
-        ticker: EpochTicker,
+        interruption: Interruption,
         limits: CallLimits,
         pre: wasmtime.InstancePre,
     ) -> None:
         self.limits = limits
+        self.interruption = interruption
         self.store = wasmtime.Store(engine)
         self.store.set_limits(memory_size=limits.memory_bytes)
-        self.store.set_epoch_deadline(ticker.ticks_for(limits.timeout_s))
+        self.deadline = interruption.limit(self.store, limits.timeout_s)
         self.store.set_wasi(wasmtime.WasiConfig())
         self.instance: wasmtime.Instance | None = None
         self.failure: Outcome | None = None
@@ -110,24 +116,32 @@ class Sandbox:
             params[i].of.i32 = value
         results = (ffi.wasmtime_val_t * 1)()
         trap = ctypes.POINTER(ffi.wasm_trap_t)()
-        error = ffi.wasmtime_func_call(
-            self.store._context(),
-            ctypes.byref(func._func),
-            params,
-            len(args),
-            results,
-            nresults,
-            ctypes.byref(trap),
+        guard = self.export(GUARD_MEMORY_EXPORT) if self.interruption.mode == GUARD else None
+        # Disarmed before the store can be dropped: a late trip never touches freed pages.
+        watch = self.interruption.arm(
+            guard if isinstance(guard, wasmtime.Memory) else None, self.store, self.deadline
         )
+        try:
+            error = ffi.wasmtime_func_call(
+                self.store._context(),
+                ctypes.byref(func._func),
+                params,
+                len(args),
+                results,
+                nresults,
+                ctypes.byref(trap),
+            )
+        finally:
+            watch.disarm()
         if error:
             failure: Exception = wasmtime.WasmtimeError._from_ptr(error)
         elif trap:
             failure = wasmtime.Trap._from_ptr(trap)
         else:
             return Outcome(results[0].of.i32 if nresults else 0)
-        return self._explain(failure, ctx)
+        return self._explain(failure, ctx, watch)
 
-    def _explain(self, failure: Exception, ctx: CallContext) -> Outcome:
+    def _explain(self, failure: Exception, ctx: CallContext, watch: Watch) -> Outcome:
         if isinstance(failure, wasmtime.ExitTrap):
             code = failure.code
             return Outcome(code, code != 0, f"exited with code {code}" if code else None)
@@ -141,6 +155,10 @@ class Sandbox:
                 f"memory limit of {_mib(self.limits.memory_bytes)} reached (memory.grow refused)",
             )
         trap_code = failure.trap_code if isinstance(failure, wasmtime.Trap) else None
+        if trap_code is wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS and watch.stopped(failure):
+            if watch.early:
+                return Outcome(1, True, "interrupted: the runtime stopped the call")
+            return Outcome(1, True, f"timed out after {self.limits.timeout_s:g}s")
         if trap_code is wasmtime.TrapCode.INTERRUPT:
             return Outcome(1, True, f"timed out after {self.limits.timeout_s:g}s")
         if trap_code is wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS and self._shadow_stack_overflowed():

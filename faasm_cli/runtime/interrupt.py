@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import heapq
 import itertools
+import math
 import os
 import re
 import threading
@@ -180,11 +181,19 @@ class EpochTicker:
         self._thread.start()
 
     def ticks_for(self, seconds: float) -> int:
-        return max(1, int(seconds / self.tick_s + 0.999))
+        """Ticks from now until `seconds` have surely passed (the next tick may come at once)."""
+        return math.ceil(seconds / self.tick_s) + 1
 
     def _run(self) -> None:
+        # The epoch follows the clock, not the number of wake-ups: on a loaded machine a wake-up
+        # comes late, and counting them would stretch every deadline.
+        start = time.monotonic()
+        done = 0
         while not self._stop.wait(self.tick_s):
-            self.engine.increment_epoch()
+            due = int((time.monotonic() - start) / self.tick_s)
+            for _ in range(due - done):
+                self.engine.increment_epoch()
+            done = max(done, due)
 
     def stop(self) -> None:
         self._stop.set()

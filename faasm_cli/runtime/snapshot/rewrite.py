@@ -34,6 +34,8 @@ _CHUNK = 4096
 _ZERO_CHUNK = bytes(_CHUNK)
 _HOOK_TYPE = wb.FuncType(bytes([wb.I32]), bytes([wb.I32]))
 _NUMERIC = (wb.I32, wb.I64, wb.F32, wb.F64)
+# The instructions the rewrite acts on: loop (a check), memory.grow (the hook), 0xFC (segments).
+_REWRITTEN_OPS = frozenset([wb.OP_LOOP, wb.OP_MEMORY_GROW, 0xFC])
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def _rewrite_body(
         out += _guard_load(0, guard_memory)
         sites = 1
     uses_segments = False
-    for start, end, op, sub in wb.instructions(body):
+    for start, end, op, sub in wb.instructions(body, _REWRITTEN_OPS):
         if op == wb.OP_MEMORY_GROW and body[start + 1 : end] == b"\x00":
             out += body[last:start] + hook_call
             last = end

@@ -7,7 +7,6 @@ is carried through byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAGIC = b"\x00asm\x01\x00\x00\x00"
@@ -341,31 +340,39 @@ def read_bodies(payload: bytes) -> list[bytes]:
 
 # ---- instructions ------------------------------------------------------------------------------
 
-_NO_IMMEDIATE = frozenset([0x00, 0x01, 0x05, 0x0B, 0x0F, 0x1A, 0x1B, 0xD1, *range(0x45, 0xC5)])
-_ONE_U32 = frozenset(
-    [0x0C, 0x0D, 0x10, 0x12, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0xD2, 0x3F, 0x40]
-)
-_TWO_U32 = frozenset([0x11, 0x13])
+# What follows each opcode (one table: the scanner below is the only decoder of instructions).
+_NONE, _LEB, _TWO_LEB, _MEMARG, _BYTES4, _BYTES8, _TABLE, _TYPES, _PREFIX = range(9)
+_BAD = 255
+_IMMEDIATE = bytearray([_BAD]) * 256
+for _op in (0x00, 0x01, 0x05, 0x0B, 0x0F, 0x1A, 0x1B, 0xD1, *range(0x45, 0xC5)):
+    _IMMEDIATE[_op] = _NONE
+# Block types (s33), branches, calls, locals/globals/tables, memory.size/grow, constants, refs.
+for _op in (0x02, 0x03, 0x04, 0x0C, 0x0D, 0x10, 0x12, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26):
+    _IMMEDIATE[_op] = _LEB
+for _op in (0x3F, 0x40, 0x41, 0x42, 0xD0, 0xD2):
+    _IMMEDIATE[_op] = _LEB
+for _op in (0x11, 0x13):
+    _IMMEDIATE[_op] = _TWO_LEB
+for _op in range(0x28, 0x3F):
+    _IMMEDIATE[_op] = _MEMARG
+_IMMEDIATE[0x43], _IMMEDIATE[0x44] = _BYTES4, _BYTES8
+_IMMEDIATE[0x0E], _IMMEDIATE[0x1C] = _TABLE, _TYPES
+_IMMEDIATE[0xFC] = _IMMEDIATE[0xFD] = _IMMEDIATE[0xFE] = _PREFIX
 _BLOCKS = frozenset([0x02, 0x03, 0x04])
+
+_BULK_TWO = frozenset([8, 10, 12, 14])
+_BULK_ONE = frozenset([9, 11, 13, 15, 16, 17])
 _SIMD_LANE = frozenset(range(21, 35))
 _SIMD_MEMARG = frozenset([*range(0, 12), 92, 93])
 _SIMD_MEMARG_LANE = frozenset(range(84, 92))
-_BULK_TWO = frozenset([8, 10, 12, 14])
-_BULK_ONE = frozenset([9, 11, 13, 15, 16, 17])
+_SIMD_V128_CONST = frozenset([12, 13])  # v128.const, i8x16.shuffle: 16 bytes
 
 # Bulk-memory instructions that name a data segment (their indices change if segments do).
 DATA_SEGMENT_OPS = frozenset([8, 9])
-
-
 # In a memarg, this bit of the alignment field says a memory index follows (multi-memory).
 MEMARG_HAS_MEMORY = 0x40
 
-
-def _memarg(reader: Reader) -> None:
-    align = reader.u32()
-    if align & MEMARG_HAS_MEMORY:
-        reader.u32()
-    reader.u32()
+Instruction = tuple[int, int, int, int]  # (start, end, opcode, sub-opcode or -1)
 
 
 def memarg(align_log2: int, offset: int, memory: int) -> bytes:
@@ -375,76 +382,120 @@ def memarg(align_log2: int, offset: int, memory: int) -> bytes:
     return uleb(align_log2 | MEMARG_HAS_MEMORY) + uleb(memory) + uleb(offset)
 
 
-def skip_instruction(reader: Reader) -> tuple[int, int]:
-    """Step over one instruction; returns (opcode, sub-opcode or -1)."""
-    op = reader.byte()
-    if op in _NO_IMMEDIATE:
-        return op, -1
-    if op in _ONE_U32:
-        reader.u32()
-    elif op in _BLOCKS:
-        reader.sleb()
-    elif op in _TWO_U32:
-        reader.u32()
-        reader.u32()
-    elif 0x28 <= op <= 0x3E:
-        _memarg(reader)
-    elif op == 0x41 or op == 0x42 or op == 0xD0:
-        reader.sleb()
-    elif op == 0x43:
-        reader.take(4)
-    elif op == 0x44:
-        reader.take(8)
-    elif op == 0x0E:
-        for _ in range(reader.u32() + 1):
-            reader.u32()
-    elif op == 0x1C:
-        reader.take(reader.u32())
-    elif op == 0xFC:
-        sub = reader.u32()
+def _leb(data: bytes, pos: int) -> tuple[int, int]:
+    """(value, position after) of an unsigned LEB128 at `pos`."""
+    result = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+
+
+def _skip_memarg(data: bytes, pos: int) -> int:
+    align, pos = _leb(data, pos)
+    if align & MEMARG_HAS_MEMORY:
+        pos = _leb(data, pos)[1]
+    return _leb(data, pos)[1]
+
+
+def _prefixed(data: bytes, op: int, pos: int) -> tuple[int, int]:
+    """(sub-opcode, position after) of a 0xFC / 0xFD / 0xFE instruction whose sub-opcode
+    starts at `pos`."""
+    sub, pos = _leb(data, pos)
+    if op == 0xFC:
         if sub in _BULK_TWO:
-            reader.u32()
-            reader.u32()
-        elif sub in _BULK_ONE:
-            reader.u32()
-        elif sub > 7:
+            return sub, _leb(data, _leb(data, pos)[1])[1]
+        if sub in _BULK_ONE:
+            return sub, _leb(data, pos)[1]
+        if sub > 7:
             raise WasmFormatError(f"unsupported instruction 0xfc {sub}")
-        return op, sub
-    elif op == 0xFD:
-        sub = reader.u32()
+        return sub, pos
+    if op == 0xFD:
         if sub in _SIMD_MEMARG:
-            _memarg(reader)
-        elif sub == 12 or sub == 13:
-            reader.take(16)
-        elif sub in _SIMD_LANE:
-            reader.byte()
-        elif sub in _SIMD_MEMARG_LANE:
-            _memarg(reader)
-            reader.byte()
-        return op, sub
-    elif op == 0xFE:
-        sub = reader.u32()
-        if sub == 3:
-            reader.byte()
-        else:
-            _memarg(reader)
-        return op, sub
-    else:
-        raise WasmFormatError(f"unsupported instruction opcode 0x{op:02x}")
-    return op, -1
+            return sub, _skip_memarg(data, pos)
+        if sub in _SIMD_V128_CONST:
+            return sub, pos + 16
+        if sub in _SIMD_LANE:
+            return sub, pos + 1
+        if sub in _SIMD_MEMARG_LANE:
+            return sub, _skip_memarg(data, pos) + 1
+        return sub, pos
+    if sub == 3:  # atomic.fence
+        return sub, pos + 1
+    return sub, _skip_memarg(data, pos)
+
+
+def _scan(
+    data: bytes, pos: int, end: int, wanted: frozenset[int] | None, expression: bool
+) -> tuple[list[Instruction], int]:
+    """Decode instructions from `pos`: the ones whose opcode is in `wanted` (all if None), and
+    where decoding stopped (`end`, or after the final `end` of a constant `expression`).
+
+    The hot path of instrumenting a module (every instruction of every function), so it is one
+    loop over a table rather than a call per instruction."""
+    found: list[Instruction] = []
+    table = _IMMEDIATE
+    depth = 0
+    try:
+        while pos < end:
+            start = pos
+            op = data[pos]
+            pos += 1
+            kind = table[op]
+            sub = -1
+            if kind == _LEB:
+                while data[pos] & 0x80:
+                    pos += 1
+                pos += 1
+            elif kind == _MEMARG:
+                if data[pos] < MEMARG_HAS_MEMORY:  # the usual one-byte alignment, memory 0
+                    pos += 1
+                    while data[pos] & 0x80:
+                        pos += 1
+                    pos += 1
+                else:
+                    pos = _skip_memarg(data, pos)
+            elif kind == _NONE:
+                pass
+            elif kind == _PREFIX:
+                sub, pos = _prefixed(data, op, pos)
+            elif kind == _TWO_LEB:
+                pos = _leb(data, _leb(data, pos)[1])[1]
+            elif kind == _BYTES4:
+                pos += 4
+            elif kind == _BYTES8:
+                pos += 8
+            elif kind == _TABLE:
+                count, pos = _leb(data, pos)
+                for _ in range(count + 1):
+                    pos = _leb(data, pos)[1]
+            elif kind == _TYPES:
+                count, pos = _leb(data, pos)
+                pos += count
+            else:
+                raise WasmFormatError(f"unsupported instruction opcode 0x{op:02x}")
+            if wanted is None or op in wanted:
+                found.append((start, pos, op, sub))
+            if expression:
+                if op in _BLOCKS:
+                    depth += 1
+                elif op == OP_END:
+                    if depth == 0:
+                        return found, pos
+                    depth -= 1
+    except IndexError:
+        raise WasmFormatError("unexpected end of data") from None
+    if pos > end or expression:
+        raise WasmFormatError("unexpected end of data")
+    return found, pos
 
 
 def skip_expression(reader: Reader) -> None:
     """Step over a constant expression up to and including its final `end`."""
-    depth = 0
-    while True:
-        op, _ = skip_instruction(reader)
-        if op in _BLOCKS:
-            depth += 1
-        elif op == OP_END:
-            if depth == 0:
-                return
-            depth -= 1
+    reader.pos = _scan(reader.data, reader.pos, reader.end, frozenset(), True)[1]
 
 
 def code_start(body: bytes) -> int:
@@ -456,10 +507,7 @@ def code_start(body: bytes) -> int:
     return reader.pos
 
 
-def instructions(body: bytes) -> Iterator[tuple[int, int, int, int]]:
-    """(start, end, opcode, sub-opcode) of each instruction of a function body, after locals."""
-    reader = Reader(body, code_start(body))
-    while not reader.at_end():
-        start = reader.pos
-        op, sub = skip_instruction(reader)
-        yield start, reader.pos, op, sub
+def instructions(body: bytes, wanted: frozenset[int] | None = None) -> list[Instruction]:
+    """(start, end, opcode, sub-opcode) of each instruction of a function body after its
+    locals, or only of those whose opcode is in `wanted`."""
+    return _scan(body, code_start(body), len(body), wanted, False)[0]
