@@ -1,7 +1,9 @@
 """Where things live: the user's function tree, build outputs, caches and shipped toolchain files.
 
 Settings come from environment variables first, then explicit arguments, then defaults, so the
-CLI, the invoke tasks and the tests all resolve paths the same way.
+CLI, the invoke tasks and the tests all resolve paths the same way. A project is found as git
+finds a repository: the nearest folder, from the working directory up, that holds `faasm.toml`
+or `func/`.
 """
 
 from __future__ import annotations
@@ -12,19 +14,42 @@ from pathlib import Path
 
 import platformdirs
 
-from faasm_cli.errors import NotFound
+from faasm_cli.errors import BadConfig, NotFound
 from faasm_cli.names import check_function, check_user
 
 SOURCE_SUFFIXES = (".cpp", ".c", ".py")
 WASM_SUFFIXES = (".cpp", ".c")
+PROJECT_FILE = "faasm.toml"
+
+# What lives under cache_dir(), each named once: `faasm cache` sizes and clears these.
+MACHINE_CODE_CACHE = "modules"  # prepared wasm and machine code (runtime/snapshot/cache.py)
+STATE_CACHE = "state"  # the local state store (runtime/state/store.py)
+TOOLCHAIN_CACHE = "toolchain-identity.json"  # the system toolchain's identity (system_backend)
+PYTHON_CACHE = "python"  # the CPython-on-wasm runtime (`faasm python build`, issue 8)
 
 
 def cache_dir() -> Path:
-    """Root of every cache (machine code, state, images); `FAASM_CACHE_DIR` overrides it."""
+    """Root of every cache (machine code, state, toolchain); `FAASM_CACHE_DIR` overrides it.
+
+    A root that cannot be a writable directory is one `BadConfig` naming it, raised here rather
+    than as an OSError from whichever cache happens to touch it first."""
     override = os.environ.get("FAASM_CACHE_DIR")
     root = Path(override) if override else Path(platformdirs.user_cache_dir("faasm"))
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        raise _unusable_cache(root, override, problem.strerror or str(problem)) from problem
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise _unusable_cache(root, override, "not writable")
     return root
+
+
+def _unusable_cache(root: Path, override: str | None, reason: str) -> BadConfig:
+    origin = "FAASM_CACHE_DIR points there" if override else "the default cache directory"
+    return BadConfig(
+        f"cache directory {root} is unusable: {reason} ({origin})",
+        "set FAASM_CACHE_DIR to a writable directory",
+    )
 
 
 def toolchain_dir() -> Path:
@@ -40,14 +65,29 @@ class Project:
 
     @classmethod
     def locate(cls, func_dir: str | Path | None = None) -> Project:
-        chosen = func_dir or os.environ.get("FAASM_FUNC_DIR") or Path.cwd() / "func"
-        path = Path(chosen).resolve()
+        """The project `func_dir` (or `FAASM_FUNC_DIR`) names, as its root or its `func/`;
+        without one, the nearest folder from the working directory up holding `faasm.toml` or
+        `func/`, so every command works from any subfolder of a project."""
+        chosen = func_dir or os.environ.get("FAASM_FUNC_DIR")
+        if chosen:
+            return cls._named(Path(chosen).resolve())
+        here = Path.cwd().resolve()
+        for folder in (here, *here.parents):
+            if _is_root(folder):
+                return cls(folder / "func")
+        raise NotFound(
+            f"no faasm project in {here} or any folder above it",
+            "run `faasm init` to start one here, or pass --func-dir DIR",
+        )
+
+    @classmethod
+    def _named(cls, path: Path) -> Project:
         if not path.is_dir():
             raise NotFound(
-                f"function directory {path} does not exist",
-                "run from a project holding func/USER/NAME.cpp, or pass --func-dir DIR",
+                f"project directory {path} does not exist",
+                "pass the project's root or its func/ to --func-dir",
             )
-        return cls(path)
+        return cls(path / "func") if _is_root(path) else cls(path)
 
     @property
     def root(self) -> Path:
@@ -57,7 +97,20 @@ class Project:
     def build_dir(self) -> Path:
         return self.root / "build"
 
+    @property
+    def shared_dir(self) -> Path:
+        """The project's shared files (Faasm's `PUT /file` uploads, kept locally): functions
+        read `shared/P` at path P. Named after Faasm's shared files, beside `func/` and `build/`
+        so it travels with the project and is never mixed with sources or build outputs."""
+        return self.root / "shared"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.root / PROJECT_FILE
+
     def users(self) -> list[str]:
+        if not self.func_dir.is_dir():
+            return []
         return sorted(p.name for p in self.func_dir.iterdir() if p.is_dir())
 
     def functions(self, user: str) -> list[str]:
@@ -86,3 +139,8 @@ class Project:
 
     def native_path(self, user: str, function: str) -> Path:
         return self.build_dir / "native" / check_user(user) / check_function(function)
+
+
+def _is_root(folder: Path) -> bool:
+    """A project root holds `faasm.toml` (made by `faasm init`) or a `func/` tree."""
+    return (folder / PROJECT_FILE).is_file() or (folder / "func").is_dir()

@@ -83,7 +83,7 @@ BUF = 1024  # and data buffers
 
 @pytest.fixture(scope="module")
 def engine_module() -> tuple[wasmtime.Engine, wasmtime.Module]:
-    engine = make_engine()
+    engine, _ = make_engine()
     return engine, wasmtime.Module(engine, bytes(wasmtime.wat2wasm(WAT)))
 
 
@@ -201,6 +201,78 @@ def test_offsets_out_of_range_fail(guest: Guest, total: int, off: int, length: i
             guest.call(name, guest.key("k"), total, off, length)
         assert str(caught.value) == expected
     assert guest.call("read_state_size", guest.key("k")) == 0
+
+
+def test_offsets_are_bounded_by_the_existing_value_as_faasm_does(
+    guest: Guest, state: LocalStateStore
+) -> None:
+    # Faasm's example: a value of 10 bytes read with totalLen 4 at offset 4 gives bytes 4-7.
+    state.set("demo", "ten", bytes(range(10)))
+    guest.call("read_state_offset", guest.key("ten"), 4, 4, BUF, 4)
+    assert guest.get(BUF, 4) == bytes([4, 5, 6, 7])
+    guest.call("read_state_offset", guest.key("ten"), 4, 6, BUF, 4)  # the last byte: still in
+    assert guest.get(BUF, 4) == bytes([6, 7, 8, 9])
+    guest.put(BUF, b"\xee")
+    guest.call("write_state_offset", guest.key("ten"), 4, 9, BUF, 1)
+    assert state.get("demo", "ten") == bytes(range(9)) + b"\xee"  # the size is unchanged
+    ptr = guest.call("read_state_offset_ptr", guest.key("ten"), 4, 8, 2)
+    assert isinstance(ptr, int) and guest.get(ptr, 2) == b"\x08\xee"
+    guest.call("flag_state_offset_dirty", guest.key("ten"), 4, 9, 1)
+    # One byte past the existing value fails, naming its size.
+    expected = "state key 'ten': offset 7 length 4 is outside the value's 10 bytes"
+    for name in ("read_state_offset", "write_state_offset"):
+        with pytest.raises(CallFailed) as caught:
+            guest.call(name, guest.key("ten"), 4, 7, BUF, 4)
+        assert str(caught.value) == expected
+    for name in ("read_state_offset_ptr", "flag_state_offset_dirty"):
+        with pytest.raises(CallFailed) as caught:
+            guest.call(name, guest.key("ten"), 4, 7, 4)
+        assert str(caught.value) == expected
+    assert state.size("demo", "ten") == 10
+
+
+def test_a_larger_total_still_grows_an_existing_value(guest: Guest, state: LocalStateStore) -> None:
+    state.set("demo", "short", b"abc")
+    guest.put(BUF, b"xy")
+    guest.call("write_state_offset", guest.key("short"), 6, 4, BUF, 2)
+    assert state.get("demo", "short") == b"abc\0xy"
+    with pytest.raises(CallFailed, match="offset 5 length 2 is outside the value's total length 6"):
+        guest.call("write_state_offset", guest.key("short"), 6, 5, BUF, 2)
+
+
+def test_masked_partial_push_sends_only_masked_bytes(
+    engine_module: tuple[wasmtime.Engine, wasmtime.Module], tmp_path: Path
+) -> None:
+    here_store = LocalStateStore(tmp_path / "state")
+    here = Guest(engine_module, here_store)
+    there = LocalStateStore(tmp_path / "state")  # another process, same root
+    there.set("demo", "v", b"........")
+    there.push("demo", "v")
+    here.call("pull_state", here.key("v"), 8)
+    here.put(BUF, b"ABCDEFGH")
+    here.call("write_state", here.key("v"), BUF, 8)
+    here.put(BUF, bytes([0, 0xFF, 0xFF, 0, 0, 0, 1, 0]))
+    here.call("write_state", here.key("mask"), BUF, 8)
+    here.put(KEY + 100, b"mask\0")
+    here.call("push_state_partial_mask", here.key("v"), KEY + 100)
+    there.pull("demo", "v")
+    assert there.get("demo", "v") == b".BC...G."
+    here_store.flush()  # the unmasked bytes were dropped from what is unsaved, as in Faasm
+    there.pull("demo", "v")
+    assert there.get("demo", "v") == b".BC...G."
+
+
+def test_masked_partial_push_needs_a_mask_of_the_same_size(guest: Guest) -> None:
+    guest.put(BUF, b"12345678")
+    guest.call("write_state", guest.key("v"), BUF, 8)
+    guest.call("write_state", guest.key("m"), BUF, 4)
+    guest.put(KEY + 100, b"m\0")
+    with pytest.raises(CallFailed) as caught:
+        guest.call("push_state_partial_mask", guest.key("v"), KEY + 100)
+    assert str(caught.value) == (
+        "state key 'v' has 8 bytes but its mask 'm' has 4: a mask must be the same size as the "
+        "value"
+    )
 
 
 def test_negative_lengths_fail(guest: Guest) -> None:

@@ -49,6 +49,21 @@ HOST_FUNCTIONS: tuple[HostFunction, ...] = (
         "Set the call's output to the len bytes at buf (replaces earlier output).",
     ),
     _f("get_idx", "", "i32", "io", "The function index this call runs (0 is the main function)."),
+    _f(
+        "get_py_user",
+        "buf len",
+        "i32",
+        "io",
+        "Copy the Python user of the call (NUL-terminated, cut to len) to buf; returns its "
+        "length. Empty unless the call runs a Python function.",
+    ),
+    _f(
+        "get_py_func",
+        "buf len",
+        "i32",
+        "io",
+        "Copy the Python function of the call to buf, as get_py_user; returns its length.",
+    ),
     # Chaining.
     _f(
         "chain_this",
@@ -94,14 +109,15 @@ HOST_FUNCTIONS: tuple[HostFunction, ...] = (
         "key total off buf len",
         None,
         "state",
-        "Copy len bytes at off of a value of total bytes into buf.",
+        "Copy len bytes at off into buf. The range must lie in the value as it exists; total "
+        "only sizes a value that does not exist yet (as Faasm bounds offsets).",
     ),
     _f(
         "write_state_offset",
         "key total off buf len",
         None,
         "state",
-        "Write len bytes at off of a value of total bytes.",
+        "Write len bytes at off, bounded as read_state_offset (a new value gets total bytes).",
     ),
     _f(
         "read_state_ptr",
@@ -127,6 +143,13 @@ HOST_FUNCTIONS: tuple[HostFunction, ...] = (
     ),
     _f("push_state", "key", None, "state", "Make the value durable (global store)."),
     _f("push_state_partial", "key", None, "state", "Push only the dirty parts of the value."),
+    _f(
+        "push_state_partial_mask",
+        "key mask_key",
+        None,
+        "state",
+        "Push only the bytes of key whose byte in value mask_key (same size) is non-zero.",
+    ),
     _f("pull_state", "key total", None, "state", "Refresh the local copy from the global store."),
     _f("append_state", "key buf len", None, "state", "Append one element of len bytes to key."),
     _f(

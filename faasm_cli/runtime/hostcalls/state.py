@@ -100,8 +100,9 @@ def _key(ctx: CallContext, key_ptr: int) -> str:
 
 
 def _address(ctx: CallContext, ptr: int, length: int) -> int:
-    """Host address of checked guest bytes (no access at all for an empty range)."""
-    return ctx.memory.host_address(ptr, length) if length else 0
+    """Host address of checked guest bytes (no access at all for an empty range, nor for a
+    negative one: the store rejects that with the range in its message)."""
+    return ctx.memory.host_address(ptr, length) if length > 0 else 0
 
 
 # -- values ---------------------------------------------------------------------------------
@@ -131,7 +132,6 @@ def read_state_offset(
     ctx: CallContext, key: int, total: int, off: int, buf: int, length: int
 ) -> None:
     name = _key(ctx, key)
-    check_range(name, total, off, length)
     ctx.state.read_to(ctx.user, name, off, length, _address(ctx, buf, length), total)
 
 
@@ -140,7 +140,6 @@ def write_state_offset(
     ctx: CallContext, key: int, total: int, off: int, buf: int, length: int
 ) -> None:
     name = _key(ctx, key)
-    check_range(name, total, off, length)
     ctx.state.write_from(ctx.user, name, total, off, _address(ctx, buf, length), length)
 
 
@@ -149,7 +148,9 @@ def write_state_offset(
 
 def _pointer(ctx: CallContext, name: str, total: int, off: int, length: int) -> int:
     """Map the value into the call's memory once (per key and size) and point into it."""
-    check_range(name, total, off, length)
+    size = ctx.state.size(ctx.user, name)
+    check_range(name, total, off, length, size)
+    total = max(total, size)  # an existing value is mapped whole, whatever total says
     if total <= 0:
         raise CallFailed(f"state key {name!r}: a pointer needs a total length above 0")
     held = _held(ctx)
@@ -205,6 +206,11 @@ def push_state(ctx: CallContext, key: int) -> None:
 @_state_call
 def push_state_partial(ctx: CallContext, key: int) -> None:
     ctx.state.push_partial(ctx.user, _key(ctx, key))
+
+
+@_state_call
+def push_state_partial_mask(ctx: CallContext, key: int, mask_key: int) -> None:
+    ctx.state.push_partial_mask(ctx.user, _key(ctx, key), _key(ctx, mask_key))
 
 
 @_state_call
@@ -326,6 +332,7 @@ STATE_HANDLERS: dict[str, HostHandler] = {
         flag_state_offset_dirty,
         push_state,
         push_state_partial,
+        push_state_partial_mask,
         pull_state,
         append_state,
         read_appended_state,

@@ -93,6 +93,11 @@ void faasmPushState(const char* key) { __faasm_push_state(key); }
 
 void faasmPushStatePartial(const char* key) { __faasm_push_state_partial(key); }
 
+void faasmPushStatePartialMask(const char* key, const char* maskKey)
+{
+    __faasm_push_state_partial_mask(key, maskKey);
+}
+
 void faasmPullState(const char* key, long stateLen) { __faasm_pull_state(key, (int32_t)stateLen); }
 
 void faasmAppendState(const char* key, const unsigned char* data, long dataLen)

@@ -100,6 +100,7 @@ int faasm_dispatch(int idx)
 
 FAASM_EXPORT_AS(__faasm_call) int __faasm_call(int idx)
 {
+    faasm_register_preopens();
     int result = faasm_dispatch(idx);
     fflush(stdout);
     fflush(stderr);

@@ -10,6 +10,11 @@ extern "C" {
 int faasm_dispatch(int idx);
 
 int __faasm_call(int idx);
+
+#ifdef __wasm__
+/* Make this call's WASI preopens (the shared files) known to wasi-libc (preopens.c). */
+void faasm_register_preopens(void);
+#endif
 int __faasm_zygote(void);
 
 /* Native runner: set the current call's input / take its output (native/host.c). */

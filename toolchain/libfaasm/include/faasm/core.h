@@ -22,6 +22,13 @@ extern "C" {
 #define FAASM_C_LINKAGE
 #endif
 
+/* An array as the bytes the state and chaining calls take, as Faasm's BYTES(arr). */
+#ifdef __cplusplus
+#define BYTES(arr) reinterpret_cast<uint8_t*>(arr)
+#else
+#define BYTES(arr) ((uint8_t*)(arr))
+#endif
+
 #ifdef __wasm__
 /* Keeps the symbol and exports it under `name`, whatever the linker's dead-code pass thinks. */
 #define FAASM_EXPORT_AS(name) __attribute__((export_name(#name), used))
@@ -58,6 +65,8 @@ void faasmFlagStateDirty(const char* key, long totalLen);
 void faasmFlagStateOffsetDirty(const char* key, long totalLen, long offset, long len);
 void faasmPushState(const char* key);
 void faasmPushStatePartial(const char* key);
+/* Push only the bytes of key whose byte in the value maskKey (the same size) is non-zero. */
+void faasmPushStatePartialMask(const char* key, const char* maskKey);
 void faasmPullState(const char* key, long stateLen);
 void faasmAppendState(const char* key, const unsigned char* data, long dataLen);
 void faasmReadAppendedState(const char* key, unsigned char* data, long dataLen, long nElems);
@@ -68,6 +77,23 @@ void faasmLockStateRead(const char* key);
 void faasmUnlockStateRead(const char* key);
 void faasmLockStateWrite(const char* key);
 void faasmUnlockStateWrite(const char* key);
+
+/* Write the whole file at filePath (e.g. a shared file) to key; the number of bytes written,
+ * 0 when the file cannot be read. */
+unsigned long faasmWriteStateFromFile(const char* key, const char* filePath);
+
+/* The Python user and function this call runs ("" for a C/C++ function); malloc'ed. */
+char* faasmGetPythonUser(void);
+char* faasmGetPythonFunc(void);
+
+/* Faasm's configuration flags with their default values: 1 for "ALWAYS_ON", else 0. */
+unsigned int getConfFlag(const char* key);
+
+#ifdef __wasm__
+/* Set the program break to addr (linear memory grows to reach it): 0, or -1 with errno. WASI's
+ * unistd.h leaves brk out; libfaasm provides it, and an sbrk that takes any increment. */
+int brk(void* addr);
+#endif
 
 /* Bumped by libfaasm at the start of every call (lets helpers notice a new call). */
 extern unsigned int faasmCallGeneration;

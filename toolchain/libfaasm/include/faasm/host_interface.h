@@ -25,6 +25,8 @@ extern "C" {
 FAASM_IMPORT(__faasm_read_input) int32_t __faasm_read_input(uint8_t* buf, int32_t len);
 FAASM_IMPORT(__faasm_write_output) void __faasm_write_output(const uint8_t* buf, int32_t len);
 FAASM_IMPORT(__faasm_get_idx) int32_t __faasm_get_idx(void);
+FAASM_IMPORT(__faasm_get_py_user) int32_t __faasm_get_py_user(uint8_t* buf, int32_t len);
+FAASM_IMPORT(__faasm_get_py_func) int32_t __faasm_get_py_func(uint8_t* buf, int32_t len);
 
 /* Chaining */
 FAASM_IMPORT(__faasm_chain_this) int32_t __faasm_chain_this(int32_t idx, const uint8_t* buf, int32_t len);
@@ -44,6 +46,7 @@ FAASM_IMPORT(__faasm_flag_state_dirty) void __faasm_flag_state_dirty(const char*
 FAASM_IMPORT(__faasm_flag_state_offset_dirty) void __faasm_flag_state_offset_dirty(const char* key, int32_t total, int32_t off, int32_t len);
 FAASM_IMPORT(__faasm_push_state) void __faasm_push_state(const char* key);
 FAASM_IMPORT(__faasm_push_state_partial) void __faasm_push_state_partial(const char* key);
+FAASM_IMPORT(__faasm_push_state_partial_mask) void __faasm_push_state_partial_mask(const char* key, const char* mask_key);
 FAASM_IMPORT(__faasm_pull_state) void __faasm_pull_state(const char* key, int32_t total);
 FAASM_IMPORT(__faasm_append_state) void __faasm_append_state(const char* key, const uint8_t* buf, int32_t len);
 FAASM_IMPORT(__faasm_read_appended_state) void __faasm_read_appended_state(const char* key, uint8_t* buf, int32_t len, int32_t n);

@@ -86,6 +86,18 @@ void __faasm_write_output(const uint8_t* buf, int32_t len)
 
 int32_t __faasm_get_idx(void) { return g_idx; }
 
+/* A native run is never a Python function: its Python user and function are empty. */
+static int32_t empty_name(uint8_t* buf, int32_t len)
+{
+    if (len > 0) {
+        buf[0] = 0;
+    }
+    return 0;
+}
+
+int32_t __faasm_get_py_user(uint8_t* buf, int32_t len) { return empty_name(buf, len); }
+int32_t __faasm_get_py_func(uint8_t* buf, int32_t len) { return empty_name(buf, len); }
+
 /* ---- chaining ---- */
 
 typedef struct {
@@ -267,10 +279,13 @@ static state_value* sized_state(const char* key, int32_t size)
     return v;
 }
 
+/* As the runtime bounds it: inside the value as it exists, or inside the total declared. */
 static void check_range(const char* key, int32_t total, int32_t off, int32_t len)
 {
-    if (off < 0 || len < 0 || total < 0 || (int64_t)off + len > total) {
-        fail("state '%s': offset %d + length %d is outside its %d bytes", key, off, len, total);
+    int32_t size = find_state(key)->size;
+    int32_t bound = size > total ? size : total;
+    if (off < 0 || len < 0 || total < 0 || (int64_t)off + len > bound) {
+        fail("state '%s': offset %d + length %d is outside its %d bytes", key, off, len, bound);
     }
 }
 
@@ -329,6 +344,14 @@ void __faasm_flag_state_offset_dirty(const char* key, int32_t total, int32_t off
 
 void __faasm_push_state(const char* key) { (void)key; }
 void __faasm_push_state_partial(const char* key) { (void)key; }
+
+void __faasm_push_state_partial_mask(const char* key, const char* mask_key)
+{
+    int32_t size = find_state(key)->size, mask = find_state(mask_key)->size;
+    if (size != mask) {
+        fail("state '%s' has %d bytes but its mask '%s' has %d", key, size, mask_key, mask);
+    }
+}
 void __faasm_pull_state(const char* key, int32_t total) { sized_state(key, total); }
 
 void __faasm_append_state(const char* key, const uint8_t* buf, int32_t len)
