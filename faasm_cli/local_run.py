@@ -43,7 +43,8 @@ def run_function(
     wasm: Path | None = None,
     on_log: Callable[[str], None] = lambda line: None,
 ) -> CallResult:
-    """Build the function if stale, run it once, and resolve chained calls the same way."""
+    """Build the function if stale, run it once, and resolve chained calls the same way; the
+    project's shared files (if it has any) are readable by every call."""
 
     def resolve(chain_user: str, chain_function: str) -> Path:
         return build_function(
@@ -54,7 +55,8 @@ def run_function(
         wasm = resolve(user, function)
     elif not wasm.is_file():
         raise NotFound(f"wasm file {wasm} does not exist", "check the path given to --wasm")
-    with Runtime(resolver=resolve) as runtime:
+    shared = project.shared_dir if project.shared_dir.is_dir() else None
+    with Runtime(resolver=resolve, shared_files=shared) as runtime:
         runtime.register(user, function, wasm)
         return runtime.call(user, function, input_data=input_data, timeout=timeout)
 
