@@ -72,3 +72,40 @@ def test_native_keeps_debug_info(native_dir: Path) -> None:
         ["readelf", "-S", str(native_dir / "hello")], capture_output=True, text=True, check=True
     ).stdout
     assert ".debug_info" in sections
+
+
+@pytest.fixture(scope="module")
+def compat_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("native-compat")
+    shutil.copytree(REPO_FUNC / "compat", root / "func" / "compat")
+    project = Project(root / "func")
+    for name in ("bytes_state", "pool", "matrix_state", "helpers", "state_from_file", "push_mask"):
+        assert build_function(project, "compat", name, native=True).path.is_file()
+    return root / "build" / "native" / "compat"
+
+
+def test_faasm_library_natively(compat_dir: Path, tmp_path: Path) -> None:
+    assert run(compat_dir / "bytes_state").stdout == b"ints 10 20 30 40; bytes 4 5 6 7"
+    assert run(compat_dir / "pool", stdin=(5).to_bytes(4, "little")).stdout == (
+        b"5 calls, counter 5"
+    )
+    matrices = run(compat_dir / "matrix_state")
+    assert (matrices.returncode, matrices.stdout.count(b"ok "), b"FAILED" in matrices.stdout) == (
+        0,
+        12,
+        False,
+    )
+    helpers = run(compat_dir / "helpers").stdout.decode().splitlines()
+    assert helpers[:4] == [
+        "float 7.890",
+        "ints [1, 2, 3]",
+        "doubles [0.500000, 1.250000]",
+        "equal 1",
+    ]
+    assert helpers[8:10] == ["conf 1 0", "python '' ''"]
+    assert helpers[10].startswith("TIME: helpers ")  # FAASM_PROF_* print natively
+    source = tmp_path / "input.txt"
+    source.write_bytes(b"native file")
+    done = run(compat_dir / "state_from_file", "--input", str(source))
+    assert done.stdout == b"11 bytes: native file"
+    assert run(compat_dir / "push_mask").returncode == 0

@@ -100,7 +100,9 @@ int faasm_dispatch(int idx)
 
 FAASM_EXPORT_AS(__faasm_call) int __faasm_call(int idx)
 {
+#ifdef __wasm__
     faasm_register_preopens();
+#endif
     int result = faasm_dispatch(idx);
     fflush(stdout);
     fflush(stderr);
