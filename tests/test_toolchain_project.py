@@ -19,6 +19,7 @@ import pytest
 from faasm_cli.config import Project, toolchain_dir
 from faasm_cli.runtime import CallResult, Runtime
 from faasm_cli.toolchain import build_function, build_user
+from faasm_cli.toolchain.packages import LLVM_BIN
 
 TOOLCHAIN_FILE = toolchain_dir() / "cmake" / "FaasmToolchain.cmake"
 FUNCTIONS_CMAKE = toolchain_dir() / "cmake" / "FaasmFunctions.cmake"
@@ -109,13 +110,14 @@ static int fill(void)
 }
 """
 
-EIGEN_FUNCTION = r"""
+# Eigen in both include forms: dense products, Random, a sparse matrix-vector product.
+EIGEN_BODY = r"""
 #include <cstdio>
+#include <cstdlib>
 #include <eigen3/Eigen/Dense>
 #include <Eigen/Sparse>
-#include "faasm/faasm.h"
 
-FAASM_MAIN_FUNC()
+static int eigen_report()
 {
     Eigen::MatrixXd a(2, 2);
     a << 1, 2, 3, 4;
@@ -167,12 +169,13 @@ def own_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {
             "CMakeLists.txt": (
                 "cmake_minimum_required(VERSION 3.20)\n"
-                "project(own C)\n"
+                "project(own C CXX)\n"
                 "set(CMAKE_EXPORT_COMPILE_COMMANDS ON)\n"
                 "add_executable(gemm src/main.c src/gemm.c)\n"
                 "target_include_directories(gemm PRIVATE include)\n"
                 "add_executable(posix src/posix.c)\n"
                 "add_executable(bigstack src/bigstack.c)\n"
+                "add_executable(eigen src/eigen.cpp)\n"
             ),
             "include/gemm.h": "double gemm_checksum(int repeats);\n",
             "src/gemm.c": '#include "gemm.h"\n' + GEMM_KERNEL,
@@ -183,6 +186,7 @@ def own_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "src/posix.c": POSIX_MAIN,
             "src/bigstack.c": BIG_STACK_BODY
             + 'int main(void) { printf("%d\\n", fill()); return 0; }\n',
+            "src/eigen.cpp": EIGEN_BODY + "int main() { return eigen_report(); }\n",
         },
     )
     _cmake(root, root / "build", f"-DCMAKE_TOOLCHAIN_FILE={TOOLCHAIN_FILE}")
@@ -202,7 +206,9 @@ def faasm_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
             "bigstack.c": '#include "faasm/faasm.h"\n'
             + BIG_STACK_BODY
             + 'FAASM_MAIN_FUNC() { printf("%d\\n", fill()); return 0; }\n',
-            "eigen_ops.cpp": EIGEN_FUNCTION,
+            "eigen_ops.cpp": '#include "faasm/faasm.h"\n'
+            + EIGEN_BODY
+            + "FAASM_MAIN_FUNC() { return eigen_report(); }\n",
         },
     )
     project = Project(root / "func")
@@ -225,7 +231,13 @@ def test_compile_and_link_flags_are_the_faasm_defaults(own_project: Path) -> Non
     cache = (own_project / "CMakeCache.txt").read_text()
     assert "CMAKE_BUILD_TYPE:STRING=Release\n" in cache
     commands = json.loads((own_project / "compile_commands.json").read_text())
-    assert {Path(c["file"]).name for c in commands} == {"main.c", "gemm.c", "posix.c", "bigstack.c"}
+    assert {Path(c["file"]).name for c in commands} == {
+        "main.c",
+        "gemm.c",
+        "posix.c",
+        "bigstack.c",
+        "eigen.cpp",
+    }
     for command in commands:
         flags = command["command"].split()
         assert {"-O3", "-msimd128", "-D_WASI_EMULATED_MMAN", "-D_WASI_EMULATED_SIGNAL"} <= set(
@@ -319,10 +331,40 @@ def test_faasm_func_stack_size_is_per_function(
     assert cramped.error.startswith("stack overflow: the C stack in linear memory is exhausted")
 
 
-def test_eigen_function_builds_and_runs(faasm_project: Project, runtime: Runtime) -> None:
-    result = _run(runtime, "eigen_ops", faasm_project.wasm_path("own", "eigen_ops"))
-    assert not result.failed, result.error
-    assert result.stdout == EIGEN_EXPECTED
+def test_eigen_builds_and_runs(own_project: Path, faasm_project: Project, runtime: Runtime) -> None:
+    for name, wasm in (
+        ("eigen_own", own_project / "eigen.wasm"),
+        ("eigen_ops", faasm_project.wasm_path("own", "eigen_ops")),
+    ):
+        result = _run(runtime, name, wasm)
+        assert not result.failed, f"{name}: {result.error}"
+        assert result.stdout == EIGEN_EXPECTED
+
+
+def test_wasi_sdk_layout_builds_the_same_wasm(tmp_path: Path, own_project: Path) -> None:
+    """WASI_SDK_PATH: a wasi-sdk layout (here made of links to the Debian toolchain) gets the
+    same flags and Eigen, so the same bytes; nothing is written into the sdk's sysroot."""
+    sdk = tmp_path / "wasi-sdk"
+    (sdk / "bin").mkdir(parents=True)
+    for tool in ("clang", "clang++", "llvm-ar", "llvm-ranlib", "wasm-ld"):
+        (sdk / "bin" / tool).symlink_to(LLVM_BIN / tool)
+    sysroot = sdk / "share" / "wasi-sysroot"
+    for part in ("include", "lib"):
+        (sysroot / part).mkdir(parents=True)
+        (sysroot / part / "wasm32-wasi").symlink_to(Path("/usr") / part / "wasm32-wasi")
+    build = tmp_path / "build"
+    for argv in (
+        ["cmake", "-G", "Ninja", "-S", str(own_project.parent), "-B", str(build),
+         f"-DCMAKE_TOOLCHAIN_FILE={TOOLCHAIN_FILE}", f"-DWASI_SDK_PATH={sdk}"],
+        ["cmake", "--build", str(build)],
+    ):  # fmt: skip
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+    commands = json.loads((build / "compile_commands.json").read_text())
+    assert all(c["command"].startswith(f"{sdk}/bin/clang") for c in commands)
+    for name in ("gemm", "posix", "bigstack", "eigen"):
+        assert (build / f"{name}.wasm").read_bytes() == (own_project / f"{name}.wasm").read_bytes()
+    assert sorted(p.name for p in (sysroot / "include").iterdir()) == ["wasm32-wasi"]
 
 
 def test_eigen_function_builds_natively(faasm_project: Project) -> None:
