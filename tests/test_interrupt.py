@@ -290,6 +290,19 @@ def test_runtime_interrupt_stops_running_calls(rt: Runtime) -> None:
     assert rt.call("demo", "count").return_value == 7
 
 
+def test_pooled_slots_come_back_unprotected(tmp_path: Path) -> None:
+    # Two slots: every call after a timeout reuses the slot (and guard memory) it tripped.
+    with Runtime(cache_dir=tmp_path, instance_slots=2) as rt:
+        assert rt.allocator.kind == "pooling"
+        rt.register("demo", "spin", SPIN)
+        rt.register("demo", "count", wat_function(COUNT_TO.format(n=1000)))
+        for _ in range(3):
+            error, elapsed = _timed(rt, "spin")
+            assert error == TIMED_OUT
+            assert _in_bound(elapsed), elapsed
+            assert [rt.call("demo", "count").return_value for _ in range(4)] == [7] * 4
+
+
 # ---- the watchdog's protocol, on pages of our own -----------------------------------------------
 
 

@@ -118,9 +118,13 @@ class Sandbox:
         trap = ctypes.POINTER(ffi.wasm_trap_t)()
         guard = self.export(GUARD_MEMORY_EXPORT) if self.interruption.mode == GUARD else None
         # Disarmed before the store can be dropped: a late trip never touches freed pages.
-        watch = self.interruption.arm(
-            guard if isinstance(guard, wasmtime.Memory) else None, self.store, self.deadline
-        )
+        span = None
+        if isinstance(guard, wasmtime.Memory):
+            span = (
+                ctypes.addressof(guard.data_ptr(self.store).contents),
+                guard.data_len(self.store),
+            )
+        watch = self.interruption.arm(span, self.deadline)
         try:
             error = ffi.wasmtime_func_call(
                 self.store._context(),

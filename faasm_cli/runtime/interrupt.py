@@ -157,7 +157,8 @@ class Watchdog:
         with self._cond:
             while not self._closed:
                 now = time.monotonic()
-                while self._heap and self._heap[0][0] <= now:
+                # Also drop finished calls at the head, so the next wait is for a running one.
+                while self._heap and (self._heap[0][0] <= now or not self._heap[0][2].armed):
                     watch = heapq.heappop(self._heap)[2]
                     if watch.armed and not watch.tripped:
                         self._trip(watch)
@@ -214,15 +215,14 @@ class Interruption:
             store.set_epoch_deadline(self._ticker.ticks_for(timeout_s))
         return time.monotonic() + timeout_s
 
-    def arm(self, guard: wasmtime.Memory | None, store: wasmtime.Store, deadline: float) -> Watch:
-        """Watch a call about to run in `store` until it disarms (with guard pages: `guard`,
-        the instance's guard memory; with epochs the store's deadline does the work)."""
+    def arm(self, guard: tuple[int, int] | None, deadline: float) -> Watch:
+        """Watch a call about to run until it disarms. `guard` is (host address, length) of the
+        instance's guard memory; with epochs there is none, the store's deadline does the work."""
         if self._watchdog is None:
             return Watch(None, 0, 0, deadline)
         if guard is None:
             raise ValueError("the module has no guard memory: prepare it with guard=True")
-        address = ctypes.addressof(guard.data_ptr(store).contents)
-        return self._watchdog.arm(address, guard.data_len(store), deadline)
+        return self._watchdog.arm(guard[0], guard[1], deadline)
 
     def trip_all(self) -> None:
         """Stop every running call now. Guard pages only: with epochs calls run to their
