@@ -9,18 +9,17 @@ a host call rejecting its arguments — becomes an `Outcome` whose message says 
 
 from __future__ import annotations
 
-import ctypes
 from dataclasses import dataclass
 
 import wasmtime
-from wasmtime import _ffi as ffi
-from wasmtime._extern import wrap_extern
 
 from faasm_cli.runtime.context import CallContext
+from faasm_cli.runtime.hostcalls import _wasmtime_raw as raw
 from faasm_cli.runtime.hostcalls.capture import Capture
 from faasm_cli.runtime.hostcalls.interface import EXPORT_MEMORY
 from faasm_cli.runtime.hostcalls.memory import InstanceMemory
 from faasm_cli.runtime.interrupt import GUARD, Interruption, Watch
+from faasm_cli.runtime.pool import exhausted
 from faasm_cli.runtime.snapshot.rewrite import (
     GLOBAL_EXPORT_PREFIX,
     GUARD_MEMORY_EXPORT,
@@ -67,7 +66,10 @@ class Sandbox:
             self.instance = pre.instantiate(self.store)
         except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
             text = _reason(error)
-            if "memory" in text and ("limit" in text or "minimum" in text):
+            no_slot = exhausted(text)
+            if no_slot is not None:
+                self.failure = Outcome(1, True, no_slot)
+            elif "memory" in text and ("limit" in text or "minimum" in text):
                 self.failure = Outcome(
                     1,
                     True,
@@ -79,26 +81,18 @@ class Sandbox:
 
     def export(self, name: str) -> object | None:
         assert self.instance is not None
-        item = ffi.wasmtime_extern_t()
-        raw = name.encode()
-        found = ffi.wasmtime_instance_export_get(
-            self.store._context(),
-            ctypes.byref(self.instance._instance),
-            raw,
-            len(raw),
-            ctypes.byref(item),
-        )
-        return wrap_extern(item) if found else None
+        return raw.export(self.store, self.instance, name)
 
     def context(
         self, user: str, function: str, idx: int, input_data: bytes, state: StateStore
     ) -> CallContext:
+        assert self.instance is not None
         return CallContext(
             user,
             function,
             idx,
             input_data,
-            InstanceMemory(self.store, self.export),
+            InstanceMemory(self.store, self.instance),
             state,
             max_output_bytes=self.limits.output_bytes,
             stdout=Capture(self.limits.output_bytes),
@@ -107,42 +101,22 @@ class Sandbox:
 
     def call(self, name: str, ctx: CallContext, nresults: int, *args: int) -> Outcome:
         """Call an export taking and returning i32s, and classify how it ended."""
-        func = self.export(name)
-        if not isinstance(func, wasmtime.Func):
+        assert self.instance is not None
+        context = raw.context(self.store)
+        func = raw.export_func(context, raw.instance_address(self.instance), name.encode())
+        if func is None:
             return Outcome(1, True, f"the module does not export {name}")
-        params = (ffi.wasmtime_val_t * max(1, len(args)))()
-        for i, value in enumerate(args):
-            params[i].kind = ffi.WASMTIME_I32
-            params[i].of.i32 = value
-        results = (ffi.wasmtime_val_t * 1)()
-        trap = ctypes.POINTER(ffi.wasm_trap_t)()
         guard = self.export(GUARD_MEMORY_EXPORT) if self.interruption.mode == GUARD else None
         # Disarmed before the store can be dropped: a late trip never touches freed pages.
-        span = None
-        if isinstance(guard, wasmtime.Memory):
-            span = (
-                ctypes.addressof(guard.data_ptr(self.store).contents),
-                guard.data_len(self.store),
-            )
-        watch = self.interruption.arm(span, self.deadline)
+        watch = self.interruption.arm(
+            guard if isinstance(guard, wasmtime.Memory) else None, self.store, self.deadline
+        )
         try:
-            error = ffi.wasmtime_func_call(
-                self.store._context(),
-                ctypes.byref(func._func),
-                params,
-                len(args),
-                results,
-                nresults,
-                ctypes.byref(trap),
-            )
+            value, failure = raw.call_i32(context, func, args, nresults)
         finally:
             watch.disarm()
-        if error:
-            failure: Exception = wasmtime.WasmtimeError._from_ptr(error)
-        elif trap:
-            failure = wasmtime.Trap._from_ptr(trap)
-        else:
-            return Outcome(results[0].of.i32 if nresults else 0)
+        if failure is None:
+            return Outcome(value)
         return self._explain(failure, ctx, watch)
 
     def _explain(self, failure: Exception, ctx: CallContext, watch: Watch) -> Outcome:

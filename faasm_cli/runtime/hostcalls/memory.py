@@ -8,48 +8,52 @@ Pointers arrive as signed i32 and are read as unsigned; lengths must not be nega
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Callable
+from typing import Any
 
 import wasmtime
 
 from faasm_cli.runtime.errors import CallFailed
+from faasm_cli.runtime.hostcalls import _wasmtime_raw as raw
 from faasm_cli.runtime.hostcalls.interface import EXPORT_ALLOC, EXPORT_MEMORY
 
 _PAGE = 4096
+_MEMORY = EXPORT_MEMORY.encode()
+_ALLOC = EXPORT_ALLOC.encode()
 
 
 class InstanceMemory:
     """The `memory` export of one instance (and its `__faasm_alloc`), looked up on first use so a
-    call that never touches memory from the host pays nothing."""
+    call that never touches memory from the host pays nothing. Its base and size are read again
+    at every access (two C calls): the guest may grow, and so move, its memory in between.
+    It keeps the store and instance alive, since it holds raw addresses into them."""
 
-    def __init__(self, store: wasmtime.Store, export: Callable[[str], object | None]) -> None:
+    def __init__(self, store: wasmtime.Store, instance: wasmtime.Instance) -> None:
         self._store = store
-        self._export = export
-        self._found: wasmtime.Memory | None = None
+        self._instance = instance
+        self._context = raw.context(store)
+        self._address = raw.instance_address(instance)
+        self._found: Any = None
 
-    @property
-    def _memory(self) -> wasmtime.Memory:
+    def _span(self) -> tuple[int, int]:
         if self._found is None:
-            memory = self._export(EXPORT_MEMORY)
-            if not isinstance(memory, wasmtime.Memory):
+            self._found = raw.export_memory(self._context, self._address, _MEMORY)
+            if self._found is None:
                 raise CallFailed(f"the module does not export its {EXPORT_MEMORY}")
-            self._found = memory
-        return self._found
+        return raw.memory_span(self._context, self._found)
 
     def size(self) -> int:
-        return self._memory.data_len(self._store)
+        return self._span()[1]
 
     def _check(self, ptr: int, length: int) -> int:
         """The host address of [ptr, ptr+length) after checking it lies inside the memory."""
         if length < 0:
             raise CallFailed(f"negative length {length}")
         ptr &= 0xFFFFFFFF
-        size = self._memory.data_len(self._store)
+        base, size = self._span()
         if ptr + length > size:
             raise CallFailed(
                 f"range [{ptr}, {ptr + length}) is outside the guest memory of {size} bytes"
             )
-        base = ctypes.addressof(self._memory.data_ptr(self._store).contents)
         return base + ptr
 
     def read(self, ptr: int, length: int) -> bytes:
@@ -66,24 +70,26 @@ class InstanceMemory:
         available = min(max_length + 1, self.size() - ptr)
         if available <= 0:
             raise CallFailed(f"string pointer {ptr} is outside the guest memory")
-        raw = self.read(ptr, available)
-        end = raw.find(b"\0")
+        data = self.read(ptr, available)
+        end = data.find(b"\0")
         if end < 0:
             raise CallFailed(f"string at {ptr} is not NUL-terminated within {max_length} bytes")
-        return raw[:end].decode("utf-8", "replace")
+        return data[:end].decode("utf-8", "replace")
 
     def host_address(self, ptr: int, length: int) -> int:
         return self._check(ptr, length)
 
     def alloc(self, length: int) -> int:
-        alloc = self._export(EXPORT_ALLOC)
-        if not isinstance(alloc, wasmtime.Func):
+        alloc = raw.export_func(self._context, self._address, _ALLOC)
+        if alloc is None:
             raise CallFailed(f"the module does not export {EXPORT_ALLOC}")
         if length < 0:
             raise CallFailed(f"negative length {length}")
         rounded = (length + _PAGE - 1) // _PAGE * _PAGE
-        ptr = alloc(self._store, rounded)
-        if not isinstance(ptr, int) or ptr == 0:
+        ptr, failure = raw.call_i32(self._context, alloc, (rounded,), 1)
+        if failure is not None:
+            raise CallFailed(f"{EXPORT_ALLOC}({rounded}) failed: {failure}") from failure
+        if ptr == 0:
             raise CallFailed(f"the guest could not allocate {rounded} bytes")
         self._check(ptr, rounded)
         return ptr & 0xFFFFFFFF
