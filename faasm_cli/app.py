@@ -9,7 +9,9 @@ import click
 import typer
 
 from faasm_cli import __version__, console
+from faasm_cli.commands import cache as cache_cmd
 from faasm_cli.commands import compile as compile_cmd
+from faasm_cli.commands import new as new_cmd
 from faasm_cli.commands import run as run_cmd
 from faasm_cli.commands import state as state_cmd
 from faasm_cli.commands import toolchain as toolchain_cmd
@@ -20,6 +22,7 @@ app = typer.Typer(
     name="faasm",
     help="Build, run and test Faasm functions compiled to WebAssembly.\n\n"
     "Examples:\n\n"
+    "  faasm init hello-faasm && cd hello-faasm && faasm new demo hello\n\n"
     "  faasm compile demo hello\n\n"
     "  faasm run demo echo --input 'hi there'\n\n"
     "  faasm toolchain doctor",
@@ -28,10 +31,13 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode="rich",
 )
+app.command("init")(new_cmd.init_command)
+app.command("new")(new_cmd.new_command)
 app.command("compile")(compile_cmd.compile_command)
 app.command("run")(run_cmd.run_command)
 app.add_typer(toolchain_cmd.app, name="toolchain")
 app.add_typer(state_cmd.app, name="state")
+app.add_typer(cache_cmd.app, name="cache")
 
 
 def _print_version(value: bool) -> None:

@@ -38,7 +38,8 @@ def cache_dir() -> Path:
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as problem:
-        raise _unusable_cache(root, override, problem.strerror or str(problem)) from problem
+        reason = "a file, not a directory" if root.is_file() else problem.strerror or str(problem)
+        raise _unusable_cache(root, override, reason) from problem
     if not os.access(root, os.W_OK | os.X_OK):
         raise _unusable_cache(root, override, "not writable")
     return root

@@ -39,6 +39,11 @@ class BadInput(FaasmError):
     exit_code = 2
 
 
+class BadConfig(BadInput):
+    """A settings file (`faasm.toml`, the user config), a `FAASM_*` variable or a configured
+    directory cannot be used; the message names the file and line, or the variable."""
+
+
 class ToolchainMissing(FaasmError):
     """The build toolchain (clang, wasi-libc, docker, ...) is not available."""
 
