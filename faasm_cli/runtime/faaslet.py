@@ -9,6 +9,7 @@ a host call rejecting its arguments — becomes an `Outcome` whose message says 
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 
 import wasmtime
@@ -108,9 +109,13 @@ class Sandbox:
             return Outcome(1, True, f"the module does not export {name}")
         guard = self.export(GUARD_MEMORY_EXPORT) if self.interruption.mode == GUARD else None
         # Disarmed before the store can be dropped: a late trip never touches freed pages.
-        watch = self.interruption.arm(
-            guard if isinstance(guard, wasmtime.Memory) else None, self.store, self.deadline
-        )
+        span = None
+        if isinstance(guard, wasmtime.Memory):
+            span = (
+                ctypes.addressof(guard.data_ptr(self.store).contents),
+                guard.data_len(self.store),
+            )
+        watch = self.interruption.arm(span, self.deadline)
         try:
             value, failure = raw.call_i32(context, func, args, nresults)
         finally:
