@@ -7,7 +7,6 @@ The handlers only decode guest arguments; scheduling belongs to the context's di
 from __future__ import annotations
 
 from faasm_cli.errors import InvalidName
-from faasm_cli.message import Message
 from faasm_cli.names import check_function
 from faasm_cli.runtime.context import CallContext, CallDispatcher, HostHandler
 from faasm_cli.runtime.errors import CallFailed
@@ -21,8 +20,9 @@ def _dispatcher(ctx: CallContext) -> CallDispatcher:
 
 def _chain(ctx: CallContext, function: str, idx: int, data: bytes) -> int:
     dispatcher = _dispatcher(ctx)
-    parent = ctx.message or Message(id=0, user=ctx.user, function=ctx.function)
-    return dispatcher.chain(parent.child(function, idx, data))
+    if ctx.message is None:
+        raise CallFailed("chaining is not available in this call")
+    return dispatcher.chain(ctx.message.child(function, idx, data))
 
 
 def _await(ctx: CallContext, call_id: int) -> tuple[int, bytes]:
