@@ -21,6 +21,7 @@ from faasm_cli.config import Project, toolchain_dir
 from faasm_cli.errors import BadInput, ToolchainMissing
 from faasm_cli.toolchain import build_function, get_backend
 from faasm_cli.toolchain.docker_backend import INSTALL_HINT, DockerBackend, build_image, plan_mounts
+from faasm_cli.toolchain.packages import SYSTEM_PACKAGES
 
 pytestmark = pytest.mark.docker
 
@@ -212,6 +213,18 @@ def test_outputs_belong_to_the_caller(docker_toolchain: DockerBackend, tmp_path:
 
 
 # -- the proof the issue asks for: same wasm from both backends ------------------------------
+
+
+def test_image_has_the_host_package_versions(
+    docker_toolchain: DockerBackend, tmp_path: Path
+) -> None:
+    """The image installs SYSTEM_PACKAGES, the host's list, at the host's versions."""
+    argv = ["dpkg-query", "-W", "-f", "${Package}=${Version}\\n", *SYSTEM_PACKAGES]
+    host = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines()
+    code, lines = _collect(docker_toolchain, argv, tmp_path)
+    assert code == 0, lines
+    assert "libeigen3-dev" in {line.split("=")[0] for line in lines}
+    assert lines == host
 
 
 # The toolchain's extras: Eigen from the sysroot and wasi-libc's emulations (mman, clocks).

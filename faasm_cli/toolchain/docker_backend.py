@@ -1,7 +1,7 @@
 """The container toolchain backend ("docker").
 
 Runs each build step (cmake, clang, ...) in a throwaway container from the toolchain image built
-from `toolchain/Dockerfile`: the same Debian packages as the host backend, so both produce the
+from `toolchain/Dockerfile` with the host backend's Debian package list, so both produce the
 same wasm. The container sees the project and the shipped toolchain files at their host paths
 (the toolchain read-only), has no network, and runs as the caller's uid/gid so every output file
 belongs to the caller. Logs are streamed line by line while the step runs.
@@ -25,6 +25,7 @@ from typing import Any
 from faasm_cli import __version__
 from faasm_cli.config import toolchain_dir
 from faasm_cli.errors import BadInput, ToolchainMissing
+from faasm_cli.toolchain.packages import SYSTEM_PACKAGES
 
 IMAGE = f"faasm/toolchain:{__version__}"
 """Tag of the toolchain image; `build_image` makes it, `DockerBackend` runs it."""
@@ -57,8 +58,11 @@ def dockerfile_path() -> Path:
 
 
 def dockerfile_digest() -> str:
-    """Digest of the Dockerfile, stored as an image label to tell a stale image."""
-    return hashlib.sha256(dockerfile_path().read_bytes()).hexdigest()
+    """Digest of the Dockerfile and the packages it installs, stored as an image label to tell
+    a stale image."""
+    digest = hashlib.sha256(dockerfile_path().read_bytes())
+    digest.update(b"\0" + " ".join(SYSTEM_PACKAGES).encode())
+    return digest.hexdigest()
 
 
 def _docker_host() -> str:
@@ -317,7 +321,9 @@ def build_image(on_log: LogFn, base_image: str | None = None, client: Any = None
 
     client = client or connect()
     base = base_image or default_base_image(client)
-    buildargs = {"BASE_IMAGE": base} if base else {}
+    buildargs = {"PACKAGES": " ".join(SYSTEM_PACKAGES)}
+    if base:
+        buildargs["BASE_IMAGE"] = base
     on_log(f"building {IMAGE} from {dockerfile_path()} on {base or 'the default base image'}")
     image_id: str | None = None
     try:
