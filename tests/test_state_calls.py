@@ -14,6 +14,7 @@ from faasm_cli.runtime.context import CallContext
 from faasm_cli.runtime.engine import make_engine
 from faasm_cli.runtime.errors import CallFailed
 from faasm_cli.runtime.hostcalls.interface import HOST_FUNCTIONS
+from faasm_cli.runtime.hostcalls.memory import InstanceMemory
 from faasm_cli.runtime.hostcalls.state import STATE_HANDLERS, release_call_resources
 from faasm_cli.runtime.state.store import LocalStateStore
 
@@ -38,43 +39,6 @@ WAT = """
   (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))
 """
-
-
-class WatMemory:
-    """A `GuestMemory` over one instance, bounds-checked like the runtime's (kept here so these
-    tests exercise the state calls alone)."""
-
-    def __init__(self, store: wasmtime.Store, memory: wasmtime.Memory, alloc: wasmtime.Func):
-        self._store, self._memory, self._alloc = store, memory, alloc
-
-    def size(self) -> int:
-        return self._memory.data_len(self._store)
-
-    def host_address(self, ptr: int, length: int) -> int:
-        if length < 0:
-            raise CallFailed(f"negative length {length}")
-        ptr &= 0xFFFFFFFF
-        if ptr + length > self.size():
-            raise CallFailed(f"range [{ptr}, {ptr + length}) is outside the guest memory")
-        return ctypes.addressof(self._memory.data_ptr(self._store).contents) + ptr
-
-    def read(self, ptr: int, length: int) -> bytes:
-        return ctypes.string_at(self.host_address(ptr, length), length)
-
-    def write(self, ptr: int, data: bytes) -> None:
-        ctypes.memmove(self.host_address(ptr, len(data)), data, len(data))
-
-    def read_cstring(self, ptr: int, max_length: int = 1024) -> str:
-        ptr &= 0xFFFFFFFF
-        raw = self.read(ptr, min(max_length + 1, max(0, self.size() - ptr)))
-        if b"\0" not in raw:
-            raise CallFailed(f"string at {ptr} is outside the guest memory or unterminated")
-        return raw[: raw.index(b"\0")].decode()
-
-    def alloc(self, length: int) -> int:
-        ptr = self._alloc(self._store, length)
-        assert isinstance(ptr, int) and ptr
-        return ptr
 
 
 KEY = 16  # where tests put key strings
@@ -102,10 +66,9 @@ class Guest:
         instance = wasmtime.Instance(self.store, module, [])
         self.exports = instance.exports(self.store)
         memory = self.exports["memory"]
-        alloc = self.exports["__faasm_alloc"]
-        assert isinstance(memory, wasmtime.Memory) and isinstance(alloc, wasmtime.Func)
+        assert isinstance(memory, wasmtime.Memory)
         self.memory = memory
-        self.ctx = CallContext(user, "fn", 0, b"", WatMemory(self.store, memory, alloc), state)
+        self.ctx = CallContext(user, "fn", 0, b"", InstanceMemory(self.store, instance), state)
 
     def call(self, name: str, *args: int) -> int | None:
         return STATE_HANDLERS[f"__faasm_{name}"](self.ctx, *args)
