@@ -204,7 +204,12 @@ class MiniHost:
     def _noop(self, *args: Any) -> None:
         return None
 
+    def _no_python_name(self, *args: Any) -> int:
+        return 0  # the demos never ask which Python function they run
+
+    get_py_user = get_py_func = _no_python_name
     flag_state_dirty = flag_state_offset_dirty = push_state = push_state_partial = _noop
+    push_state_partial_mask = _noop
     pull_state = lock_state_global = unlock_state_global = lock_state_read = _noop
     unlock_state_read = lock_state_write = unlock_state_write = _noop
 
