@@ -1,12 +1,17 @@
-"""Embedded runtime benchmarks: warm calls, snapshot restores, chaining, memory per instance.
+"""Embedded runtime benchmarks: warm calls, host calls, snapshot restores, chaining, memory.
 
-Each figure is printed with a baseline measured in the same run (medians); nothing is asserted.
-Run: python bench/bench_runtime.py
+Each figure is printed with a baseline measured in the same run (medians; the warm call and its
+floor are interleaved so they see the same machine load); nothing is asserted.
+The floor of a warm call is the minimal raw wasmtime-py call of the same snapshot module with the
+same engine (pooling allocator included), memory limit and empty WASI: a store, instantiate, one
+export lookup, one call, each Faasm import a raw callback that does nothing.
+Run: python -m bench.bench_runtime
 """
 
 from __future__ import annotations
 
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -17,7 +22,9 @@ import wasmtime
 from bench.timing import median_seconds
 from faasm_cli.config import Project
 from faasm_cli.runtime import Runtime
+from faasm_cli.runtime.engine import make_engine
 from faasm_cli.runtime.faaslet import CallLimits, Sandbox
+from faasm_cli.runtime.hostcalls import _wasmtime_raw as raw
 from faasm_cli.runtime.snapshot.rewrite import prepare
 from faasm_cli.toolchain import build_function
 
@@ -69,11 +76,35 @@ def hello_wasm(workdir: Path) -> bytes:
     return build_function(Project(workdir / "func"), "demo", "hello").path.read_bytes()
 
 
-def bare_hello(wasm: bytes, constructors: bool) -> Callable[[], object]:
-    """A bare wasmtime-py instantiation + call of the module, every import a no-op (and the C++
-    constructors run first when `constructors`, as a module without a snapshot needs)."""
-    engine = wasmtime.Engine()
-    module = wasmtime.Module(engine, wasm)
+class MinimalCall:
+    """The floor of a warm call: the fewest wasmtime-py steps that run `__faasm_call(0)` of
+    `module` in a fresh store with the memory limit and an empty WASI."""
+
+    def __init__(self, engine: wasmtime.Engine, module: wasmtime.Module, memory_bytes: int):
+        self.engine = engine
+        self.memory_bytes = memory_bytes
+        linker = wasmtime.Linker(engine)
+        linker.define_wasi()
+        self._callbacks = [
+            raw.define_callback(linker, "env", item.name or "", item.type, lambda *_: 0)
+            for item in module.imports
+            if item.module == "env" and isinstance(item.type, wasmtime.FuncType)
+        ]
+        self.pre = linker.instantiate_pre(module)
+
+    def __call__(self) -> wasmtime.Store:
+        store = wasmtime.Store(self.engine)
+        store.set_limits(memory_size=self.memory_bytes)
+        store.set_wasi(wasmtime.WasiConfig())
+        instance = self.pre.instantiate(store)
+        context = raw.context(store)
+        func = raw.export_func(context, raw.instance_address(instance), b"__faasm_call")
+        raw.call_i32(context, func, (0,), 1)
+        return store
+
+
+def public_api_call(engine: wasmtime.Engine, module: wasmtime.Module) -> Callable[[], object]:
+    """The same call through wasmtime-py's public API only (`define_func`, `exports()`)."""
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
     for item in module.imports:
@@ -82,21 +113,44 @@ def bare_hello(wasm: bytes, constructors: bool) -> Callable[[], object]:
             linker.define_func(
                 "env", item.name or "", item.type, (lambda *a: 0) if results else (lambda *a: None)
             )
+    pre = linker.instantiate_pre(module)
 
     def action() -> object:
         store = wasmtime.Store(engine)
         store.set_wasi(wasmtime.WasiConfig())
-        instance = linker.instantiate(store, module)
-        exports = instance.exports(store)
-        if constructors:
-            init = exports["_initialize"]
-            assert isinstance(init, wasmtime.Func)
-            init(store)
-        call = exports["__faasm_call"]
+        call = pre.instantiate(store).exports(store)["__faasm_call"]
         assert isinstance(call, wasmtime.Func)
         return call(store, 0)
 
     return action
+
+
+def interleaved_medians(
+    actions: list[Callable[[], object]], rounds: int = 30, batch: int = 100
+) -> list[float]:
+    """Median seconds per run of each action, alternating batches so load hits all alike."""
+    samples: list[list[float]] = [[] for _ in actions]
+    for action in actions:
+        for _ in range(batch):
+            action()
+    for _ in range(rounds):
+        for action, times in zip(actions, samples, strict=True):
+            for _ in range(batch):
+                start = time.perf_counter()
+                action()
+                times.append(time.perf_counter() - start)
+    return [statistics.median(times) for times in samples]
+
+
+def host_call_loop(count: int) -> bytes:
+    """A function making `count` calls of the cheapest host call (`__faasm_get_idx`)."""
+    return wasmtime.wat2wasm(f"""(module
+      (import "env" "__faasm_get_idx" (func $idx (result i32)))
+      (memory (export "memory") 1)
+      (func (export "__faasm_call") (param i32) (result i32) (local $i i32)
+        (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (i32.const {count})))
+          (drop (call $idx)) (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))
+        (i32.const 0)))""")
 
 
 def line(name: str, value: str, baseline: str = "", ratio: float | None = None) -> None:
@@ -120,33 +174,62 @@ def main() -> None:
         wasm = hello_wasm(Path(scratch))
         rt.register("demo", "hello", wasm)
 
-        warm = median_seconds(lambda: rt.call("demo", "hello"), 3000, warmup=50)
-        bare = median_seconds(bare_hello(wasm, constructors=False), 3000, warmup=50)
-        bare_init = median_seconds(bare_hello(wasm, constructors=True), 3000, warmup=50)
+        loaded = rt.function_info("demo", "hello")
+        engine, interruption = rt._loader.engine, rt._interruption
+        memory_bytes = rt._limits.memory_bytes
+        snapshot = loaded.pre.module
+        on_demand, _ = make_engine(pool=None)
+        bare = MinimalCall(
+            on_demand, wasmtime.Module.deserialize(on_demand, snapshot.serialize()), memory_bytes
+        )
+        warm, floor, floor_on_demand, public = interleaved_medians(
+            [
+                lambda: rt.call("demo", "hello"),
+                MinimalCall(engine, snapshot, memory_bytes),
+                bare,
+                public_api_call(engine, snapshot),
+            ]
+        )
         line(
-            "warm call demo/hello (restore+input+output)",
-            f"{warm * 1e6:.0f} us",
-            f"bare wasmtime-py instantiate+call {bare * 1e6:.0f} us",
-            warm / bare,
+            f"warm call demo/hello through Runtime.call ({rt.allocator.describe()})",
+            f"{warm * 1e6:.1f} us",
+            f"minimal raw wasmtime-py call of the same snapshot {floor * 1e6:.1f} us",
+            warm / floor,
         )
         print(
-            f"  target <= 1.5x; bare with C++ constructors run: {bare_init * 1e6:.0f} us "
-            f"(ratio {warm / bare_init:.2f}x)",
+            f"  target <= 1.3x; the same minimal call with the on-demand allocator "
+            f"{floor_on_demand * 1e6:.1f} us; through wasmtime-py's public API only "
+            f"{public * 1e6:.1f} us (ratio {warm / public:.2f}x)",
             flush=True,
         )
 
-        loaded = rt.function_info("demo", "hello")
+        rt.register("demo", "host0", host_call_loop(0))
+        rt.register("demo", "host2k", host_call_loop(2000))
+        host = interleaved_medians(
+            [lambda: rt.call("demo", "host0"), lambda: rt.call("demo", "host2k")], 10, 10
+        )
+        public_loop = public_api_call(engine, wasmtime.Module(engine, host_call_loop(2000)))
+        public_none = public_api_call(engine, wasmtime.Module(engine, host_call_loop(0)))
+        public_host = interleaved_medians([public_none, public_loop], 10, 10)
+        ours = (host[1] - host[0]) / 2000
+        theirs = (public_host[1] - public_host[0]) / 2000
+        line(
+            "host call __faasm_get_idx, per call",
+            f"{ours * 1e6:.2f} us",
+            f"wasmtime-py Linker.define_func callback {theirs * 1e6:.2f} us",
+            ours / theirs,
+        )
+
         limits = CallLimits(60.0, 1 << 30, 1 << 20)
-        engine, ticker = rt._loader.engine, rt._ticker
         count, start = 0, time.perf_counter()
         while time.perf_counter() - start < 1.0:
-            Sandbox(engine, ticker, limits, loaded.pre)
+            Sandbox(engine, interruption, limits, loaded.pre)
             count += 1
         rate = count / (time.perf_counter() - start)
         original = rt._loader.linker.instantiate_pre(wasmtime.Module(engine, prepare(wasm).wasm))
         count, start = 0, time.perf_counter()
         while time.perf_counter() - start < 1.0:
-            Sandbox(engine, ticker, limits, original)
+            Sandbox(engine, interruption, limits, original)
             count += 1
         plain = count / (time.perf_counter() - start)
         line(
@@ -167,7 +250,7 @@ def main() -> None:
             )
 
             def rezygote(pre: wasmtime.InstancePre = fresh_pre) -> object:
-                box = Sandbox(engine, ticker, limits, pre)
+                box = Sandbox(engine, interruption, limits, pre)
                 ctx = box.context("demo", "x", 0, b"", rt._loader.state)
                 box.call("__faasm_zygote", ctx, 1)
                 return box.call("__faasm_call", ctx, 1, 0)
@@ -208,28 +291,18 @@ def main() -> None:
         count = 500
         before = rss_kib()
         for _ in range(count):
-            box = Sandbox(engine, ticker, limits, loaded.pre)
+            box = Sandbox(engine, interruption, limits, loaded.pre)
             box.call("__faasm_call", box.context("demo", "hello", 0, b"", rt._loader.state), 1, 0)
             kept.append(box)
         ours = (rss_kib() - before) / count
         kept.clear()
-        bare_engine = wasmtime.Engine()
-        bare_module = wasmtime.Module(bare_engine, wasm)
-        bare_linker = wasmtime.Linker(bare_engine)
-        bare_linker.define_wasi()
-        bare_linker.define_unknown_imports_as_traps(bare_module)
-        stores = []
         before = rss_kib()
-        for _ in range(count):
-            store = wasmtime.Store(bare_engine)
-            store.set_wasi(wasmtime.WasiConfig())
-            bare_linker.instantiate(store, bare_module)
-            stores.append(store)
-        theirs = (rss_kib() - before) / count
+        stores = [bare() for _ in range(count)]
+        theirs = (rss_kib() - before) / len(stores)
         line(
-            "resident memory per idle warm instance",
+            f"resident memory per idle instance of demo/hello ({rt.allocator.describe()})",
             f"{ours:.0f} KiB",
-            f"bare wasmtime instance {theirs:.0f} KiB",
+            f"minimal raw instance after its call, on-demand allocator {theirs:.0f} KiB",
             ours / theirs if theirs else None,
         )
         print("  Faasm paper ~200 KB per Faaslet", flush=True)
