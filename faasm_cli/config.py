@@ -69,16 +69,24 @@ class Project:
         """The project `func_dir` (or `FAASM_FUNC_DIR`) names, as its root or its `func/`;
         without one, the nearest folder from the working directory up holding `faasm.toml` or
         `func/`, so every command works from any subfolder of a project."""
+        project = cls.find(func_dir)
+        if project is None:
+            raise NotFound(
+                f"no faasm project in {Path.cwd().resolve()} or any folder above it",
+                "run `faasm init` to start one here, or pass --func-dir DIR",
+            )
+        return project
+
+    @classmethod
+    def find(cls, func_dir: str | Path | None = None) -> Project | None:
+        """As `locate`, but None when no project is named or found: what needs no project (a
+        prebuilt `--wasm`) still uses one when there is one."""
         chosen = func_dir or os.environ.get("FAASM_FUNC_DIR")
         if chosen:
             return cls._named(Path(chosen).resolve())
         here = Path.cwd().resolve()
-        for folder in (here, *here.parents):
-            if _is_root(folder):
-                return cls(folder / "func")
-        raise NotFound(
-            f"no faasm project in {here} or any folder above it",
-            "run `faasm init` to start one here, or pass --func-dir DIR",
+        return next(
+            (cls(folder / "func") for folder in (here, *here.parents) if _is_root(folder)), None
         )
 
     @classmethod

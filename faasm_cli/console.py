@@ -50,7 +50,7 @@ def error(problem: FaasmError | str, hint: str = "") -> None:
         message, hint = problem.message, problem.hint
     else:
         message = problem
-    suffix = f" [dim]({hint})[/dim]" if hint else ""
+    suffix = f" [dim]({_escape(hint)})[/dim]" if hint else ""
     _err.print(f"[bold red]error:[/bold red] {_escape(message)}{suffix}")
 
 

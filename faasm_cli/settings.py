@@ -85,6 +85,15 @@ class Settings:
     def output_bytes(self) -> int | None:
         return None if self.output_mb is None else self.output_mb * _MIB
 
+    def runtime_limits(self) -> dict[str, Any]:
+        """The limits that are set, as `Runtime(...)` arguments (the rest keep its defaults)."""
+        limits = {
+            "timeout": self.timeout,
+            "memory_limit_mb": self.memory_mb,
+            "max_output_bytes": self.output_bytes,
+        }
+        return {name: value for name, value in limits.items() if value is not None}
+
     def override(self, **flags: Any) -> Settings:
         """These settings with the flags the user gave (None: flag not given) on top."""
         return dataclasses.replace(

@@ -113,3 +113,14 @@ def test_cli_compiles_from_a_subfolder(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout == b"hi"
     assert (root / "build" / "func" / "demo" / "hello.wasm").is_file()
+
+
+def test_find_is_none_where_there_is_no_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Project.find() is None
+    root = make_project(tmp_path / "proj")
+    assert Project.find(root) == Project(root / "func")
+    with pytest.raises(NotFound):
+        Project.find(tmp_path / "nope")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from faasm_cli import settings
+from faasm_cli import console, settings
 from faasm_cli.config import Project
 from faasm_cli.errors import BadConfig
 from faasm_cli.settings import FIELDS, Settings
@@ -198,3 +198,22 @@ def test_environment_values_are_typed(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_line_of(text: str, table: str, key: str, line: int | None) -> None:
     assert settings.line_of(text, table, key) == line
+
+
+def test_runtime_limits_are_only_those_set() -> None:
+    assert Settings().runtime_limits() == {}
+    assert Settings(timeout=2.0, output_mb=3).runtime_limits() == {
+        "timeout": 2.0,
+        "max_output_bytes": 3 * 1024 * 1024,
+    }
+    assert Settings(memory_mb=64).runtime_limits() == {"memory_limit_mb": 64}
+
+
+def test_printed_errors_keep_their_brackets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    console.error(bad("[limits]\nspeed = 1\n", tmp_path))
+    line = capsys.readouterr().err.strip()
+    assert line.endswith(
+        "unknown key 'speed' in [limits] (keys of [limits]: timeout, memory_mb, output_mb)"
+    )
