@@ -3,15 +3,18 @@
 Each kernel in bench/kernels/ times its own compute section (a monotonic clock around the
 kernel, not the set-up) and prints a checksum; the native and the wasm builds must agree on it.
 The wasm runs through `Runtime.call` with the time limit on (the default 60 s): with guard-page
-timeouts (the default) and with epoch interruption, interleaved with the native runs so all
-three see the same machine load. Printed: per-kernel medians and ratios to native, geo-mean and
-max of the ratios; what each mechanism costs at compile time (the rewrite, Cranelift) and per
-call; and how long after its deadline a spinning call stops.
-Run: python bench/bench_compute.py   (BENCH_RUNS=N repetitions, default 3)
+timeouts (the default) and with epoch interruption; and, to see what each mechanism costs, the
+same machine code with no time limit at all (wasmtime alone, no checks). All four are
+interleaved so they see the same machine load. Printed: per-kernel medians and ratios to native,
+geo-mean and max of the ratios, each mechanism against no limit; what each costs at compile time
+(the rewrite, Cranelift) and per call; and how long after its deadline a spinning call stops.
+Run: python -m bench.bench_compute   (BENCH_RUNS=N repetitions, default 3;
+BENCH_NATIVE_FLAGS="-O3 -march=native" to let gcc use every instruction of this CPU)
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -36,7 +39,8 @@ REPO = Path(__file__).resolve().parent.parent
 KERNELS = REPO / "bench" / "kernels"
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 MODES = ("guard", "epoch")
-NATIVE_FLAGS = ("-O3",)
+NATIVE_FLAGS = tuple(os.environ.get("BENCH_NATIVE_FLAGS", "-O3").split())
+UNLIMITED = "no limit"
 _RESULT = re.compile(r"checksum (\S+) seconds (\S+)")
 # A 64-bit LCG in registers, and an empty function: the per-call and stop-latency probes.
 SPIN = wasmtime.wat2wasm("""(module (memory (export "memory") 1)
@@ -88,26 +92,56 @@ def run_wasm(rt: Runtime, name: str) -> tuple[float, float]:
     return _parse(result.stdout, name)
 
 
+class Unlimited:
+    """The kernels compiled as the runtime compiles them, minus any time limit: wasmtime with
+    its own WASI, no guard checks, no epochs. Not a way to run functions: a baseline."""
+
+    def __init__(self, wasm: dict[str, Path], root: Path) -> None:
+        self.engine = make_engine("guard")[0]
+        self.linker = wasmtime.Linker(self.engine)
+        self.linker.define_wasi()
+        self.root = root
+        self.pres = {
+            name: self.linker.instantiate_pre(
+                wasmtime.Module(self.engine, prepare(path.read_bytes(), guard=False).wasm)
+            )
+            for name, path in wasm.items()
+        }
+
+    def run(self, name: str) -> tuple[float, float]:
+        store = wasmtime.Store(self.engine)
+        wasi = wasmtime.WasiConfig()
+        out = self.root / f"{name}.out"
+        wasi.stdout_file = str(out)
+        store.set_wasi(wasi)
+        instance = self.pres[name].instantiate(store)
+        for export, args in (("_initialize", ()), ("__faasm_call", (0,))):
+            func = instance.exports(store)[export]
+            assert isinstance(func, wasmtime.Func)
+            func(store, *args)
+        return _parse(out.read_text(), name)
+
+
 def _geomean(values: list[float]) -> float:
     return math.exp(statistics.fmean(math.log(v) for v in values))
 
 
-def kernels(native: dict[str, Path], wasm: dict[str, Path], runtimes: dict[str, Runtime]) -> None:
+def kernels(native: dict[str, Path], runs: dict[str, Callable[[str], tuple[float, float]]]) -> None:
     samples: dict[tuple[str, str], list[float]] = {}
     for _ in range(RUNS):
         for name in native:
             expected, seconds = run_native(native[name])
             samples.setdefault((name, "native"), []).append(seconds)
-            for mode, rt in runtimes.items():
-                checksum, seconds = run_wasm(rt, name)
+            for mode, run in runs.items():
+                checksum, seconds = run(name)
                 if not math.isclose(checksum, expected, rel_tol=1e-12):
                     raise SystemExit(f"{name}: wasm ({mode}) checksum {checksum!r} != {expected!r}")
                 samples.setdefault((name, mode), []).append(seconds)
-    ratios: dict[str, dict[str, float]] = {mode: {} for mode in runtimes}
+    ratios: dict[str, dict[str, float]] = {mode: {} for mode in runs}
     for name in native:
         base = statistics.median(samples[(name, "native")])
-        line = f"{name}: native gcc -O3 {base * 1000:.1f} ms"
-        for mode in runtimes:
+        line = f"{name}: native gcc {' '.join(NATIVE_FLAGS)} {base * 1000:.1f} ms"
+        for mode in runs:
             value = statistics.median(samples[(name, mode)])
             ratios[mode][name] = value / base
             line += f"; wasm {mode} {value * 1000:.1f} ms ({value / base:.2f}x)"
@@ -115,16 +149,19 @@ def kernels(native: dict[str, Path], wasm: dict[str, Path], runtimes: dict[str, 
     for mode, by_kernel in ratios.items():
         worst = max(by_kernel, key=by_kernel.__getitem__)
         print(
-            f"wasm/native with {mode} timeouts: geo-mean {_geomean(list(by_kernel.values())):.2f}x,"
+            f"wasm ({mode}) / native: geo-mean {_geomean(list(by_kernel.values())):.2f}x,"
             f" max {by_kernel[worst]:.2f}x ({worst}); checksums agree",
             flush=True,
         )
-    guard, epoch = ratios["guard"], ratios["epoch"]
-    print(
-        "guard pages against epochs, same run: geo-mean of guard/epoch time "
-        f"{_geomean([guard[n] / epoch[n] for n in guard]):.2f}x",
-        flush=True,
-    )
+    bare = ratios[UNLIMITED]
+    for mode in MODES:
+        cost = {name: ratios[mode][name] / bare[name] for name in bare}
+        worst = max(cost, key=cost.__getitem__)
+        print(
+            f"cost of {mode} timeouts (wasm {mode} / wasm with no limit): geo-mean "
+            f"{_geomean(list(cost.values())):.2f}x, max {cost[worst]:.2f}x ({worst})",
+            flush=True,
+        )
 
 
 def compile_costs(wasm: dict[str, Path]) -> None:
@@ -172,7 +209,8 @@ def per_call(root: Path) -> None:
         with Runtime(cache_dir=root / f"probe-{mode}", interruption=mode) as rt:
             rt.register("bench", "empty", EMPTY)
             rt.register("bench", "spin", SPIN)
-            calls[mode] = median_seconds(lambda rt=rt: rt.call("bench", "empty"), 2000, warmup=100)
+            empty = functools.partial(rt.call, "bench", "empty")
+            calls[mode] = median_seconds(empty, 2000, warmup=100)
             late = []
             for _ in range(10):
                 start = time.perf_counter()
@@ -189,10 +227,13 @@ def main() -> None:
         native, wasm = build(root)
         runtimes = {mode: Runtime(cache_dir=root / mode, interruption=mode) for mode in MODES}
         try:
-            for rt in runtimes.values():
+            runs: dict[str, Callable[[str], tuple[float, float]]] = {}
+            for mode, rt in runtimes.items():
                 for name, path in wasm.items():
                     rt.register("bench", name, path)
-            kernels(native, wasm, runtimes)
+                runs[mode] = functools.partial(run_wasm, rt)
+            runs[UNLIMITED] = Unlimited(wasm, root).run
+            kernels(native, runs)
         finally:
             for rt in runtimes.values():
                 rt.close()

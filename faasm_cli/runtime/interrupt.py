@@ -72,12 +72,7 @@ class Watch:
         self.deadline = deadline
         self.armed = watchdog is not None
         self.tripped = False
-        self.early = False  # tripped by `trip` before the deadline, not by the deadline
-
-    def trip(self) -> None:
-        """Stop the call now (its next check traps)."""
-        if self._watchdog is not None:
-            self._watchdog.trip(self)
+        self.early = False  # tripped by `trip_all` before the deadline, not by the deadline
 
     def disarm(self) -> None:
         """The call is over: no trip from now on, and the pages are accessible again."""
@@ -132,12 +127,6 @@ class Watchdog:
             self._armed.discard(watch)
             if watch.tripped:
                 _protect(watch.address, watch.length, PROT_READ_WRITE)
-
-    def trip(self, watch: Watch) -> None:
-        with self._cond:
-            if watch.armed and not watch.tripped:
-                watch.early = True
-                self._trip(watch)
 
     def trip_all(self) -> None:
         """Stop every running call now (each fails as interrupted)."""
