@@ -75,7 +75,8 @@ def test_python_starter_uses_pyfaasm(project: Path, monkeypatch: pytest.MonkeyPa
 
 def test_new_help_says_python_needs_the_runtime(tmp_path: Path) -> None:
     helped = run_cli("new", "--help", cwd=tmp_path)
-    assert "Python runtime" in helped.stdout.decode()
+    words = " ".join(helped.stdout.decode().replace("│", " ").split())
+    assert "A py function needs the Python runtime to run, which lands with issue 8." in words
 
 
 def test_new_over_an_existing_function_is_refused(project: Path) -> None:

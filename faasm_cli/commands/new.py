@@ -22,8 +22,8 @@ def new_command(
         Language,
         typer.Option(
             "--lang",
-            help="c, cpp, or py (a Python function; running it needs the Python runtime, "
-            "which lands with issue 8).",
+            help="The language. A py function needs the Python runtime to run, which lands "
+            "with issue 8.",
         ),
     ] = Language.cpp,
     force: ForceOption = False,
