@@ -62,6 +62,7 @@ class Sandbox:
         self.deadline = interruption.limit(self.store, limits.timeout_s)
         self.store.set_wasi(wasmtime.WasiConfig())
         self.instance: wasmtime.Instance | None = None
+        self.memory: InstanceMemory | None = None
         self.failure: Outcome | None = None
         try:
             self.instance = pre.instantiate(self.store)
@@ -84,16 +85,22 @@ class Sandbox:
         assert self.instance is not None
         return raw.export(self.store, self.instance, name)
 
+    def _memory(self) -> InstanceMemory:
+        """The instance's memory; it also holds the raw handles `call` needs (made once)."""
+        if self.memory is None:
+            assert self.instance is not None
+            self.memory = InstanceMemory(self.store, self.instance)
+        return self.memory
+
     def context(
         self, user: str, function: str, idx: int, input_data: bytes, state: StateStore
     ) -> CallContext:
-        assert self.instance is not None
         return CallContext(
             user,
             function,
             idx,
             input_data,
-            InstanceMemory(self.store, self.instance),
+            self._memory(),
             state,
             max_output_bytes=self.limits.output_bytes,
             stdout=Capture(self.limits.output_bytes),
@@ -102,9 +109,9 @@ class Sandbox:
 
     def call(self, name: str, ctx: CallContext, nresults: int, *args: int) -> Outcome:
         """Call an export taking and returning i32s, and classify how it ended."""
-        assert self.instance is not None
-        context = raw.context(self.store)
-        func = raw.export_func(context, raw.instance_address(self.instance), name.encode())
+        handles = self._memory()
+        context, instance = handles.context, handles.address
+        func = raw.export_func(context, instance, name.encode())
         if func is None:
             return Outcome(1, True, f"the module does not export {name}")
         guard = self.export(GUARD_MEMORY_EXPORT) if self.interruption.mode == GUARD else None

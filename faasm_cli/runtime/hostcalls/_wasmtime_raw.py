@@ -23,8 +23,12 @@ RawCallback = Callable[[Any, Any, int, int], int]
 # What a host callback receives: (env, caller, address of its values, how many) and returns: 0,
 # or a trap pointer. The values are 16-byte slots holding the arguments; results overwrite them.
 _VALUE_BYTES = 16
-RawFunc = ffi.wasmtime_func_t
-RawMemory = ffi.wasmtime_memory_t
+I32 = ffi.WASMTIME_I32.value
+_VAL = ctypes.sizeof(ffi.wasmtime_val_t)
+_VAL_OF = ffi.wasmtime_val_t.of.offset
+_I32 = struct.Struct("<i")
+_I32_VAL = struct.Struct(f"<B{_VAL_OF - 1}xi")  # a wasmtime_val_t holding an i32
+_EXTERN_OF = ffi.wasmtime_extern_t.of.offset
 _EXTERN_FUNC = ffi.WASMTIME_EXTERN_FUNC.value
 _EXTERN_MEMORY = ffi.WASMTIME_EXTERN_MEMORY.value
 _P = ctypes.c_void_p
@@ -72,50 +76,55 @@ def export(store: wasmtime.Store, instance: wasmtime.Instance, name: str) -> obj
 
 
 def export_func(ctx: int, instance: int, name: bytes) -> Any:
-    """The raw function `name` exports, or None when it is missing or not a function."""
+    """The function `name` exports (a handle for `call_i32`), or None when it is missing or
+    not a function."""
     item = _export_extern(ctx, instance, name)
-    return item.of.func if item is not None and item.kind == _EXTERN_FUNC else None
+    return item if item is not None and item.kind == _EXTERN_FUNC else None
 
 
 def export_memory(ctx: int, instance: int, name: bytes) -> Any:
-    """The raw memory `name` exports, or None when it is missing or not a memory."""
+    """The memory `name` exports (a handle for `memory_span`), or None when it is missing or
+    not a memory."""
     item = _export_extern(ctx, instance, name)
-    return item.of.memory if item is not None and item.kind == _EXTERN_MEMORY else None
+    return item if item is not None and item.kind == _EXTERN_MEMORY else None
 
 
 def memory_span(ctx: int, memory: Any) -> tuple[int, int]:
     """(host address, size in bytes) of a memory now; both change when the guest grows it."""
-    address = ctypes.addressof(memory)
+    address = ctypes.addressof(memory) + _EXTERN_OF
     return _memory_data(ctx, address) or 0, _memory_data_size(ctx, address)
 
 
 def call_i32(
     ctx: int, func: Any, args: tuple[int, ...], nresults: int
 ) -> tuple[int, Exception | None]:
-    """Call a raw function taking i32s: (its i32 result or 0, None) or (0, the trap or error).
-    wasmtime checks the arguments against the function's type."""
-    params = (ffi.wasmtime_val_t * max(1, len(args)))()
+    """Call a function taking i32s: (its i32 result or 0, None) or (0, the trap or error).
+    wasmtime checks the arguments against the function's type. The arguments, the result and
+    the trap pointer share one buffer, packed with `struct` (ctypes fields cost more)."""
+    count = len(args)
+    results = _VAL * count
+    trap_at = results + _VAL
+    buffer = ctypes.create_string_buffer(trap_at + 8)
     for i, value in enumerate(args):
-        params[i].kind = ffi.WASMTIME_I32
-        params[i].of.i32 = value
-    results = (ffi.wasmtime_val_t * 1)()
-    trap = ctypes.POINTER(ffi.wasm_trap_t)()
+        _I32_VAL.pack_into(buffer, i * _VAL, I32, value)
+    base = ctypes.addressof(buffer)
     error = _func_call(
         ctx,
-        ctypes.addressof(func),
-        ctypes.addressof(params),
-        len(args),
-        ctypes.addressof(results),
+        ctypes.addressof(func) + _EXTERN_OF,
+        base,
+        count,
+        base + results,
         nresults,
-        ctypes.addressof(trap),
+        base + trap_at,
     )
     if error:
         return 0, wasmtime.WasmtimeError._from_ptr(
             ctypes.cast(error, ctypes.POINTER(ffi.wasmtime_error_t))
         )
+    trap = ctypes.c_void_p.from_buffer(buffer, trap_at).value
     if trap:
-        return 0, wasmtime.Trap._from_ptr(trap)
-    return (results[0].of.i32 if nresults else 0), None
+        return 0, wasmtime.Trap._from_ptr(ctypes.cast(trap, ctypes.POINTER(ffi.wasm_trap_t)))
+    return (_I32.unpack_from(buffer, results + _VAL_OF)[0] if nresults else 0), None
 
 
 def trap_pointer(message: str) -> int:

@@ -25,21 +25,22 @@ class InstanceMemory:
     """The `memory` export of one instance (and its `__faasm_alloc`), looked up on first use so a
     call that never touches memory from the host pays nothing. Its base and size are read again
     at every access (two C calls): the guest may grow, and so move, its memory in between.
-    It keeps the store and instance alive, since it holds raw addresses into them."""
+    It keeps the store and instance alive, since it holds raw addresses into them (`context`
+    and `address`, the handles `_wasmtime_raw` takes)."""
 
     def __init__(self, store: wasmtime.Store, instance: wasmtime.Instance) -> None:
         self._store = store
         self._instance = instance
-        self._context = raw.context(store)
-        self._address = raw.instance_address(instance)
+        self.context = raw.context(store)
+        self.address = raw.instance_address(instance)
         self._found: Any = None
 
     def _span(self) -> tuple[int, int]:
         if self._found is None:
-            self._found = raw.export_memory(self._context, self._address, _MEMORY)
+            self._found = raw.export_memory(self.context, self.address, _MEMORY)
             if self._found is None:
                 raise CallFailed(f"the module does not export its {EXPORT_MEMORY}")
-        return raw.memory_span(self._context, self._found)
+        return raw.memory_span(self.context, self._found)
 
     def size(self) -> int:
         return self._span()[1]
@@ -80,13 +81,13 @@ class InstanceMemory:
         return self._check(ptr, length)
 
     def alloc(self, length: int) -> int:
-        alloc = raw.export_func(self._context, self._address, _ALLOC)
+        alloc = raw.export_func(self.context, self.address, _ALLOC)
         if alloc is None:
             raise CallFailed(f"the module does not export {EXPORT_ALLOC}")
         if length < 0:
             raise CallFailed(f"negative length {length}")
         rounded = (length + _PAGE - 1) // _PAGE * _PAGE
-        ptr, failure = raw.call_i32(self._context, alloc, (rounded,), 1)
+        ptr, failure = raw.call_i32(self.context, alloc, (rounded,), 1)
         if failure is not None:
             raise CallFailed(f"{EXPORT_ALLOC}({rounded}) failed: {failure}") from failure
         if ptr == 0:
