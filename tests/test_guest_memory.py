@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 import wasmtime
+from runtime_wat import wat_function
 
 from faasm_cli.runtime import Runtime
 from faasm_cli.runtime.engine import make_engine
 from faasm_cli.runtime.errors import CallFailed
 from faasm_cli.runtime.hostcalls.memory import InstanceMemory
-from tests.runtime_wat import wat_function
 
 PAGE = 65536
 # One page of memory, a guest allocator the test steers (`next` is what it hands out; 0 means
