@@ -4,8 +4,8 @@ Each kernel in bench/kernels/ times its own compute section (a monotonic clock a
 kernel, not the set-up) and prints a checksum; the native and the wasm builds must agree on it.
 The wasm runs through `Runtime.call` with the time limit on (the default 60 s): with guard-page
 timeouts (the default) and with epoch interruption; and, to see what each mechanism costs, the
-same machine code with no time limit at all (wasmtime alone, no checks). All four are
-interleaved so they see the same machine load. Printed: per-kernel medians and ratios to native,
+same machine code with no time limit at all (wasmtime alone, no checks). Natively, clang-19 -O3
+runs too. All are interleaved so they see the same machine load. Printed: per-kernel medians and ratios to native,
 geo-mean and max of the ratios, each mechanism against no limit; what each costs at compile time
 (the rewrite, Cranelift) and per call; and how long after its deadline a spinning call stops.
 Run: python -m bench.bench_compute   (BENCH_RUNS=N repetitions, default 3;
@@ -40,7 +40,10 @@ KERNELS = REPO / "bench" / "kernels"
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 MODES = ("guard", "epoch")
 NATIVE_FLAGS = tuple(os.environ.get("BENCH_NATIVE_FLAGS", "-O3").split())
-UNLIMITED = "no limit"
+UNLIMITED = "wasm no limit"
+# The same sources natively with the compiler behind our wasm toolchain: tells what comes from
+# clang against gcc (e.g. gcc's loop interchange) from what comes from wasm and the sandbox.
+CLANG = "native clang-19"
 _RESULT = re.compile(r"checksum (\S+) seconds (\S+)")
 # A 64-bit LCG in registers, and an empty function: the per-call and stop-latency probes.
 SPIN = wasmtime.wat2wasm("""(module (memory (export "memory") 1)
@@ -63,21 +66,22 @@ def _parse(text: str, label: str) -> tuple[float, float]:
 
 
 def build(root: Path) -> tuple[dict[str, Path], dict[str, Path]]:
-    """Every kernel built natively with gcc and to wasm with our toolchain (in a scratch tree)."""
+    """Every kernel built natively with gcc and clang, and to wasm with our toolchain (in a
+    scratch tree)."""
     tree = root / "func" / "bench"
     tree.mkdir(parents=True)
     for source in KERNELS.iterdir():
         shutil.copy(source, tree / source.name)
-    (root / "native").mkdir()
-    native, wasm = {}, {}
+    for compiler in ("gcc", "clang-19"):
+        (root / compiler).mkdir()
+    wasm = {}
     for source in sorted(KERNELS.glob("*.c")):
         name = source.stem
-        native[name] = root / "native" / name
-        subprocess.run(
-            ["gcc", *NATIVE_FLAGS, "-o", str(native[name]), str(source), "-lm"], check=True
-        )
+        for compiler in ("gcc", "clang-19"):
+            output = str(root / compiler / name)
+            subprocess.run([compiler, *NATIVE_FLAGS, "-o", output, str(source), "-lm"], check=True)
         wasm[name] = build_function(Project(root / "func"), "bench", name).path
-    return native, wasm
+    return {name: root / "gcc" / name for name in wasm}, wasm
 
 
 def run_native(path: Path) -> tuple[float, float]:
@@ -135,7 +139,7 @@ def kernels(native: dict[str, Path], runs: dict[str, Callable[[str], tuple[float
             for mode, run in runs.items():
                 checksum, seconds = run(name)
                 if not math.isclose(checksum, expected, rel_tol=1e-12):
-                    raise SystemExit(f"{name}: wasm ({mode}) checksum {checksum!r} != {expected!r}")
+                    raise SystemExit(f"{name}: {mode} checksum {checksum!r} != {expected!r}")
                 samples.setdefault((name, mode), []).append(seconds)
     ratios: dict[str, dict[str, float]] = {mode: {} for mode in runs}
     for name in native:
@@ -144,22 +148,21 @@ def kernels(native: dict[str, Path], runs: dict[str, Callable[[str], tuple[float
         for mode in runs:
             value = statistics.median(samples[(name, mode)])
             ratios[mode][name] = value / base
-            line += f"; wasm {mode} {value * 1000:.1f} ms ({value / base:.2f}x)"
+            line += f"; {mode} {value * 1000:.1f} ms ({value / base:.2f}x)"
         print(line, flush=True)
     for mode, by_kernel in ratios.items():
         worst = max(by_kernel, key=by_kernel.__getitem__)
         print(
-            f"wasm ({mode}) / native: geo-mean {_geomean(list(by_kernel.values())):.2f}x,"
+            f"{mode} / native gcc: geo-mean {_geomean(list(by_kernel.values())):.2f}x,"
             f" max {by_kernel[worst]:.2f}x ({worst}); checksums agree",
             flush=True,
         )
-    bare = ratios[UNLIMITED]
-    for mode in MODES:
-        cost = {name: ratios[mode][name] / bare[name] for name in bare}
+    for mode, base_label in [(f"wasm {m}", UNLIMITED) for m in MODES] + [(UNLIMITED, CLANG)]:
+        cost = {name: ratios[mode][name] / ratios[base_label][name] for name in native}
         worst = max(cost, key=cost.__getitem__)
         print(
-            f"cost of {mode} timeouts (wasm {mode} / wasm with no limit): geo-mean "
-            f"{_geomean(list(cost.values())):.2f}x, max {cost[worst]:.2f}x ({worst})",
+            f"{mode} / {base_label}: geo-mean {_geomean(list(cost.values())):.2f}x,"
+            f" max {cost[worst]:.2f}x ({worst})",
             flush=True,
         )
 
@@ -231,8 +234,9 @@ def main() -> None:
             for mode, rt in runtimes.items():
                 for name, path in wasm.items():
                     rt.register("bench", name, path)
-                runs[mode] = functools.partial(run_wasm, rt)
+                runs[f"wasm {mode}"] = functools.partial(run_wasm, rt)
             runs[UNLIMITED] = Unlimited(wasm, root).run
+            runs[CLANG] = lambda name: run_native(root / "clang-19" / name)
             kernels(native, runs)
         finally:
             for rt in runtimes.values():
