@@ -89,7 +89,7 @@ class InstanceMemory:
         rounded = (length + _PAGE - 1) // _PAGE * _PAGE
         ptr, failure = raw.call_i32(self.context, alloc, (rounded,), 1)
         if failure is not None:
-            raise CallFailed(f"{EXPORT_ALLOC}({rounded}) failed: {failure}") from failure
+            raise failure  # the guest's trap, for the caller to explain (e.g. a memory limit)
         if ptr == 0:
             raise CallFailed(f"the guest could not allocate {rounded} bytes")
         self._check(ptr, rounded)
