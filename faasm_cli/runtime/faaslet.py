@@ -57,15 +57,13 @@ class Sandbox:
     ) -> None:
         self.limits = limits
         self.interruption = interruption
-        self.store = wasmtime.Store(engine)
-        self.store.set_limits(memory_size=limits.memory_bytes)
+        self.store = raw.new_store(engine, limits.memory_bytes)
         self.deadline = interruption.limit(self.store, limits.timeout_s)
-        self.store.set_wasi(wasmtime.WasiConfig())
         self.instance: wasmtime.Instance | None = None
         self.memory: InstanceMemory | None = None
         self.failure: Outcome | None = None
         try:
-            self.instance = pre.instantiate(self.store)
+            self.instance = raw.instantiate(self.store, pre)
         except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
             text = _reason(error)
             no_slot = exhausted(text)
