@@ -13,6 +13,7 @@ from pathlib import Path
 from faasm_cli.config import Project
 from faasm_cli.errors import BadInput, NotFound
 from faasm_cli.runtime import CallResult, Runtime
+from faasm_cli.settings import Settings
 from faasm_cli.toolchain import build_function
 
 
@@ -33,32 +34,38 @@ def read_input(text: str | None, file: str | None) -> bytes:
 
 
 def run_function(
-    project: Project,
+    project: Project | None,
     user: str,
     function: str,
     input_data: bytes,
     *,
-    backend: str = "system",
-    timeout: float | None = None,
+    settings: Settings | None = None,
     wasm: Path | None = None,
     on_log: Callable[[str], None] = lambda line: None,
 ) -> CallResult:
-    """Build the function if stale, run it once, and resolve chained calls the same way; the
-    project's shared files (if it has any) are readable by every call."""
+    """Build the function if stale, run it once under the settings' toolchain and limits, and
+    resolve chained calls the same way; the project's shared files (if it has any) are readable
+    by every call. A prebuilt `wasm` needs no project, unless it chains by name."""
+    settings = settings or Settings()
 
     def resolve(chain_user: str, chain_function: str) -> Path:
+        if project is None:
+            raise NotFound(
+                f"no project to build {chain_user}/{chain_function} from",
+                "run inside a project, or pass --func-dir DIR",
+            )
         return build_function(
-            project, chain_user, chain_function, backend=backend, on_log=on_log
+            project, chain_user, chain_function, backend=settings.toolchain, on_log=on_log
         ).path
 
     if wasm is None:
         wasm = resolve(user, function)
     elif not wasm.is_file():
         raise NotFound(f"wasm file {wasm} does not exist", "check the path given to --wasm")
-    shared = project.shared_dir if project.shared_dir.is_dir() else None
-    with Runtime(resolver=resolve, shared_files=shared) as runtime:
+    shared = project.shared_dir if project and project.shared_dir.is_dir() else None
+    with Runtime(resolver=resolve, shared_files=shared, **settings.runtime_limits()) as runtime:
         runtime.register(user, function, wasm)
-        return runtime.call(user, function, input_data=input_data, timeout=timeout)
+        return runtime.call(user, function, input_data=input_data)
 
 
 def exit_code(result: CallResult) -> int:

@@ -6,14 +6,8 @@ from typing import Annotated
 
 import typer
 
-from faasm_cli import console
-from faasm_cli.commands.options import (
-    FuncDirOption,
-    OutputOption,
-    Toolchain,
-    ToolchainOption,
-    VerboseOption,
-)
+from faasm_cli import console, settings
+from faasm_cli.commands.options import FuncDirOption, OutputOption, ToolchainOption, VerboseOption
 from faasm_cli.config import Project
 from faasm_cli.console import OutputFormat
 from faasm_cli.errors import BadInput
@@ -31,7 +25,7 @@ def compile_command(
     native: Annotated[
         bool, typer.Option("--native", help="Build a native executable (for gdb) instead.")
     ] = False,
-    toolchain: ToolchainOption = Toolchain.system,
+    toolchain: ToolchainOption = None,
     func_dir: FuncDirOption = None,
     output: OutputOption = OutputFormat.text,
     verbose: VerboseOption = False,
@@ -49,15 +43,14 @@ def compile_command(
     if (function is None) == (not all_functions):
         raise BadInput("name one function or pass --all", "e.g. faasm compile demo hello")
     project = Project.locate(func_dir)
+    backend = settings.load(project).override(toolchain=toolchain).toolchain
     target = f"{user}/*" if function is None else f"{user}/{function}"
-    with console.progress(f"Compiling {target} ({toolchain.value})") as log:
+    with console.progress(f"Compiling {target} ({backend})") as log:
         if function is None:
-            results = build_user(project, user, backend=toolchain.value, native=native, on_log=log)
+            results = build_user(project, user, backend=backend, native=native, on_log=log)
         else:
             results = [
-                build_function(
-                    project, user, function, backend=toolchain.value, native=native, on_log=log
-                )
+                build_function(project, user, function, backend=backend, native=native, on_log=log)
             ]
     _report(results, output)
 

@@ -16,7 +16,8 @@ FuncDirOption = Annotated[
     typer.Option(
         "--func-dir",
         envvar="FAASM_FUNC_DIR",
-        help="Directory holding func/USER/NAME.{c,cpp,py} (default: ./func).",
+        help="The project's root or its func/ (default: the nearest folder from here up "
+        "holding faasm.toml or func/).",
         show_default=False,
     ),
 ]
@@ -28,10 +29,12 @@ class Toolchain(StrEnum):
 
 
 ToolchainOption = Annotated[
-    Toolchain,
+    Toolchain | None,
     typer.Option(
         "--toolchain",
-        help="Build with the host's clang ('system') or the container image ('docker').",
+        help="Build with the host's clang ('system') or the container image ('docker') "
+        "(default: faasm.toml's [build] toolchain, else 'system').",
+        show_default=False,
     ),
 ]
 OutputOption = Annotated[

@@ -9,14 +9,8 @@ from typing import Annotated
 import typer
 from rich.tree import Tree
 
-from faasm_cli import console
-from faasm_cli.commands.options import (
-    FuncDirOption,
-    OutputOption,
-    Toolchain,
-    ToolchainOption,
-    VerboseOption,
-)
+from faasm_cli import console, settings
+from faasm_cli.commands.options import FuncDirOption, OutputOption, ToolchainOption, VerboseOption
 from faasm_cli.config import Project
 from faasm_cli.console import OutputFormat
 from faasm_cli.local_run import exit_code, read_input, run_function
@@ -41,7 +35,7 @@ def run_command(
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Wall-clock limit in seconds.", min=0.001)
     ] = None,
-    toolchain: ToolchainOption = Toolchain.system,
+    toolchain: ToolchainOption = None,
     func_dir: FuncDirOption = None,
     output: OutputOption = OutputFormat.text,
     verbose: VerboseOption = False,
@@ -63,14 +57,15 @@ def run_command(
       faasm run demo hello --wasm other/hello.wasm
     """
     data = read_input(input_text, input_file)
-    project = Project.locate(func_dir)
-    backend = toolchain.value
-    compiling = wasm is None and is_stale(project, user, function, backend=backend)
+    project = Project.locate(func_dir) if wasm is None else Project.find(func_dir)
+    chosen = settings.load(project).override(toolchain=toolchain, timeout=timeout)
+    backend = chosen.toolchain
+    compiling = (
+        project is not None and wasm is None and is_stale(project, user, function, backend=backend)
+    )
     label = f"Compiling {user}/{function} ({backend})"
     with console.progress(label) if compiling else nullcontext(console.log_line) as log:
-        result = run_function(
-            project, user, function, data, backend=backend, timeout=timeout, wasm=wasm, on_log=log
-        )
+        result = run_function(project, user, function, data, settings=chosen, wasm=wasm, on_log=log)
     _render(result, output, verbose)
     raise typer.Exit(exit_code(result))
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from faasm_cli import console
-from faasm_cli.commands.options import OutputOption, Toolchain, ToolchainOption, VerboseOption
+from faasm_cli import console, settings
+from faasm_cli.commands.options import OutputOption, ToolchainOption, VerboseOption
+from faasm_cli.config import Project
 from faasm_cli.console import OutputFormat
 from faasm_cli.toolchain import doctor, install
 
@@ -46,9 +47,7 @@ def doctor_command(
 
 
 @app.command("install")
-def install_command(
-    toolchain: ToolchainOption = Toolchain.system, verbose: VerboseOption = False
-) -> None:
+def install_command(toolchain: ToolchainOption = None, verbose: VerboseOption = False) -> None:
     """Install the toolchain: Debian packages (as root) or the container image.
 
     Examples:
@@ -57,6 +56,7 @@ def install_command(
 
       faasm toolchain install --toolchain docker
     """
-    with console.progress(f"Installing the {toolchain.value} toolchain") as log:
-        install(backend=toolchain.value, on_log=log)
-    console.success(f"{toolchain.value} toolchain installed")
+    backend = settings.load(Project.find()).override(toolchain=toolchain).toolchain
+    with console.progress(f"Installing the {backend} toolchain") as log:
+        install(backend=backend, on_log=log)
+    console.success(f"{backend} toolchain installed")
