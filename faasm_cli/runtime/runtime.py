@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from faasm_cli.config import STATE_CACHE
 from faasm_cli.errors import NotFound
 from faasm_cli.message import Message
 from faasm_cli.names import check_function, check_user
@@ -113,7 +114,7 @@ class Runtime:
     def _state_store(self, cache_dir: Path | None, given: StateStore | Path | None) -> StateStore:
         self._owns_state = given is None or isinstance(given, Path)
         if given is None:
-            return LocalStateStore(cache_dir / "state" if cache_dir is not None else None)
+            return LocalStateStore(cache_dir / STATE_CACHE if cache_dir is not None else None)
         return LocalStateStore(given) if isinstance(given, Path) else given
 
     def __enter__(self) -> Runtime:

@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from faasm_cli.config import cache_dir
+from faasm_cli.config import TOOLCHAIN_CACHE, cache_dir
 from faasm_cli.errors import ToolchainMissing
 from faasm_cli.toolchain.backend import LogSink
 from faasm_cli.toolchain.packages import (
@@ -88,7 +88,7 @@ class SystemBackend:
         cmake = Path(shutil.which("cmake") or "cmake")
         files = [self.compiler(), cmake] + [c.path for c in WASM_COMPONENTS]
         key = "|".join(_stat_signature(p) for p in files)
-        cache = cache_dir() / "toolchain-identity.json"
+        cache = cache_dir() / TOOLCHAIN_CACHE
         try:
             cached = json.loads(cache.read_text())
             if cached.get("key") == key:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import wasmtime
 
-from faasm_cli.config import cache_dir
+from faasm_cli.config import MACHINE_CODE_CACHE, cache_dir
 from faasm_cli.errors import BadInput
 from faasm_cli.runtime.engine import WASMTIME_VERSION, engine_settings
 from faasm_cli.runtime.interrupt import GUARD
@@ -78,7 +78,7 @@ class ModuleCache:
         self, engine: wasmtime.Engine, directory: Path | None = None, interruption: str = GUARD
     ) -> None:
         self.engine = engine
-        self.directory = (directory or cache_dir()) / "modules"
+        self.directory = (directory or cache_dir()) / MACHINE_CODE_CACHE
         self.directory.mkdir(parents=True, exist_ok=True)
         self.stats = CacheStats()
         self.interruption = interruption  # the engine's; guard pages need guard checks in wasm

@@ -625,5 +625,5 @@ class LocalStateStore(ReplicatedStateStore):
     """The embedded runtime's store: replicas in memory, durable values in files under `root`."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self.root = root if root is not None else config.cache_dir() / "state"
+        self.root = root if root is not None else config.cache_dir() / config.STATE_CACHE
         super().__init__(DiskBackend(self.root))
