@@ -9,7 +9,6 @@ a host call rejecting its arguments — becomes an `Outcome` whose message says 
 
 from __future__ import annotations
 
-import ctypes
 from dataclasses import dataclass
 
 import wasmtime
@@ -29,6 +28,7 @@ from faasm_cli.runtime.snapshot.rewrite import (
 from faasm_cli.runtime.state.store import StateStore
 
 _MIB = 1 << 20
+_GUARD = GUARD_MEMORY_EXPORT.encode()
 
 
 @dataclass(frozen=True)
@@ -112,15 +112,12 @@ class Sandbox:
         func = raw.export_func(context, instance, name.encode())
         if func is None:
             return Outcome(1, True, f"the module does not export {name}")
-        guard = self.export(GUARD_MEMORY_EXPORT) if self.interruption.mode == GUARD else None
+        guard = None
+        if self.interruption.mode == GUARD:
+            memory = raw.export_memory(context, instance, _GUARD)
+            guard = raw.memory_span(context, memory) if memory is not None else None
         # Disarmed before the store can be dropped: a late trip never touches freed pages.
-        span = None
-        if isinstance(guard, wasmtime.Memory):
-            span = (
-                ctypes.addressof(guard.data_ptr(self.store).contents),
-                guard.data_len(self.store),
-            )
-        watch = self.interruption.arm(span, self.deadline)
+        watch = self.interruption.arm(guard, self.deadline)
         try:
             value, failure = raw.call_i32(context, func, args, nresults)
         finally:
