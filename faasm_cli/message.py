@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from faasm_cli.errors import BadInput
@@ -53,9 +53,33 @@ class Message:
     def finished(self) -> bool:
         return self.finish_timestamp > 0
 
+    @classmethod
+    def submitted(cls, **values: Any) -> Message:
+        """A new call's message, `values` by field name, the rest defaulted, submitted now.
+
+        The runtime makes one per call: this is a third of the cost of the generated `__init__`,
+        which sets each frozen field through `object.__setattr__`. The values are not checked.
+        """
+        message = object.__new__(cls)
+        fields_ = message.__dict__
+        fields_.update(_DEFAULTS)
+        fields_.update(values)
+        fields_["timings"] = {}
+        fields_["timestamp"] = time.time()
+        return message
+
+    def replaced(self, **changes: Any) -> Message:
+        """This message with `changes` (by field name): `dataclasses.replace` without its
+        checks, at a fifth of the cost (the runtime and dispatcher copy messages per call)."""
+        message = object.__new__(type(self))
+        fields_ = message.__dict__
+        fields_.update(self.__dict__)
+        fields_.update(changes)
+        return message
+
     def child(self, function: str, idx: int, input_data: bytes) -> Message:
         """A call this one chains: same user and limits, one level deeper, no id yet."""
-        return Message(
+        return Message.submitted(
             id=0,
             user=self.user,
             function=function,
@@ -66,7 +90,6 @@ class Message:
             timeout_s=self.timeout_s,
             memory_bytes=self.memory_bytes,
             output_bytes=self.output_bytes,
-            timestamp=time.time(),
         )
 
     def finish(
@@ -81,8 +104,7 @@ class Message:
         finish_timestamp: float | None = None,
     ) -> Message:
         """This message with its result fields set (finished now unless told when)."""
-        return replace(
-            self,
+        return self.replaced(
             return_value=return_value,
             output_data=output_data,
             failed=failed,
@@ -122,6 +144,7 @@ class Message:
         return cls(**values)
 
 
+_DEFAULTS = {item.name: item.default for item in fields(Message) if item.default is not MISSING}
 _JSON_NAMES = {"async_": "async", "idx": "func_ptr", "finish_timestamp": "finished"}
 
 

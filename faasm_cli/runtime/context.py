@@ -40,9 +40,10 @@ class GuestMemory(Protocol):
         ...
 
 
-@dataclass
+@dataclass(slots=True)
 class CallContext:
-    """Per-call data the host functions work on. One per running call, on its own thread."""
+    """Per-call data the host functions work on. One per running call, on its own thread.
+    Slotted: the runtime makes one per call, and its fields are all it holds."""
 
     user: str
     function: str

@@ -76,8 +76,14 @@ class Watch:
 
     def disarm(self) -> None:
         """The call is over: no trip from now on, and the pages are accessible again."""
-        if self._watchdog is not None:
-            self._watchdog.disarm(self)
+        watchdog = self._watchdog
+        if watchdog is not None:
+            with watchdog.lock:
+                if self.armed:
+                    self.armed = False
+                    watchdog.running -= 1
+                    if self.tripped:
+                        _protect(self.address, self.length, PROT_READ_WRITE)
 
     def stopped(self, failure: Exception) -> bool:
         """Whether `failure` is this watch's trip: the flag is set and the fault hit the guard
@@ -91,12 +97,17 @@ class Watch:
 
 
 class Watchdog:
-    """One thread that trips each armed call's guard pages when its deadline passes."""
+    """One thread that trips each armed call's guard pages when its deadline passes.
+
+    Every armed call is in the heap (with the calls disarmed since, until they reach its head or
+    are swept): arming is one push and disarming one flag, both under `lock`, a plain lock so
+    that taking it is one C call (the condition shares it)."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        self.lock = threading.Lock()
+        self._cond = threading.Condition(self.lock)
         self._heap: list[tuple[float, int, Watch]] = []
-        self._armed: set[Watch] = set()
+        self.running = 0  # armed calls
         self._order = itertools.count()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="faasm-watchdog", daemon=True)
@@ -105,34 +116,26 @@ class Watchdog:
     def arm(self, address: int, length: int, deadline: float) -> Watch:
         """Watch the guard pages at `address` (page-aligned, `length` bytes) until `deadline`
         (`time.monotonic()` seconds)."""
-        if address % _HOST_PAGE or length % _HOST_PAGE:
+        if (address | length) % _HOST_PAGE:
             raise ValueError(f"guard pages must be page-aligned (0x{address:x}, {length})")
         watch = Watch(self, address, length, deadline)
-        with self._cond:
-            self._armed.add(watch)
-            heapq.heappush(self._heap, (deadline, next(self._order), watch))
-            if self._heap[0][2] is watch:
+        heap = self._heap
+        with self.lock:
+            self.running += 1
+            heapq.heappush(heap, (deadline, next(self._order), watch))
+            if heap[0][2] is watch:
                 self._cond.notify()
-            if len(self._heap) > 2 * len(self._armed) + 64:
+            if len(heap) > 2 * self.running + 64:
                 # Disarmed calls stay in the heap until their deadline; drop them in one go.
-                self._heap = [entry for entry in self._heap if entry[2].armed]
-                heapq.heapify(self._heap)
+                heap[:] = [entry for entry in heap if entry[2].armed]
+                heapq.heapify(heap)
         return watch
-
-    def disarm(self, watch: Watch) -> None:
-        with self._cond:
-            if not watch.armed:
-                return
-            watch.armed = False
-            self._armed.discard(watch)
-            if watch.tripped:
-                _protect(watch.address, watch.length, PROT_READ_WRITE)
 
     def trip_all(self) -> None:
         """Stop every running call now (each fails as interrupted)."""
-        with self._cond:
-            for watch in self._armed:
-                if not watch.tripped:
+        with self.lock:
+            for _, _, watch in self._heap:
+                if watch.armed and not watch.tripped:
                     watch.early = True
                     self._trip(watch)
 

@@ -8,7 +8,6 @@ it (see `executor.py`), whatever the pool size and however deep and wide the cha
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -71,7 +70,7 @@ class LocalDispatcher:
         except FaasmError as error:
             raise CallFailed(f"cannot chain to {name}: {error.message}") from None
         call_id = runtime.new_call_id()
-        message = dataclasses.replace(message, id=call_id)
+        message = message.replaced(id=call_id)
         call = _Chained(message, lambda: run(message))
         parent = message.parent_id
         with self._lock:
@@ -102,8 +101,9 @@ class LocalDispatcher:
         return call.result
 
     def collect(self, root_id: int) -> list[ChainedCall]:
-        with self._lock:
-            tree = self._trees.get(root_id)
+        # No lock to find the tree: the root has returned, so a tree it started already exists,
+        # and a dict lookup is atomic. Most calls chain nothing and stop here.
+        tree = self._trees.get(root_id)
         if tree is None:
             return []
         pool = self._pool()

@@ -50,11 +50,12 @@ class ChainedCall:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class CallResult:
     """The outcome of one call. A failed call is a result with `failed` and `error`, never an
     exception: traps, timeouts and limit hits all land here. `request` is the message that was
-    run (its id, user, function, input, place in the tree and limits)."""
+    run (its id, user, function, input, place in the tree and limits). Slotted: one is made per
+    call."""
 
     output_data: bytes = b""
     return_value: int = 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 
 class Capture:
+    __slots__ = ("_parts", "dropped", "limit", "size")
+
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.size = 0
@@ -21,6 +23,8 @@ class Capture:
         return len(data)
 
     def text(self) -> str:
+        if not self.size and not self.dropped:
+            return ""  # most calls print nothing
         text = b"".join(self._parts).decode("utf-8", "replace")
         if self.dropped:
             text += f"\n[{self.dropped} more bytes dropped: output limit of {self.limit} bytes]\n"
