@@ -169,24 +169,28 @@ class EpochTicker:
     def __init__(self, engine: wasmtime.Engine, tick_s: float = EPOCH_TICK_S) -> None:
         self.engine = engine
         self.tick_s = tick_s
+        self._start = time.monotonic()
+        self._done = 0  # ticks given to the engine; the clock's count may be ahead of it
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="faasm-epoch", daemon=True)
         self._thread.start()
 
+    def _due(self) -> int:
+        return int((time.monotonic() - self._start) / self.tick_s)
+
     def ticks_for(self, seconds: float) -> int:
-        """Ticks from now until `seconds` have surely passed (the next tick may come at once)."""
-        return math.ceil(seconds / self.tick_s) + 1
+        """Ticks from the engine's epoch now until `seconds` have surely passed: the next tick
+        may come at once, and ticks the thread still owes (it woke late) will come at once."""
+        return math.ceil(seconds / self.tick_s) + 1 + max(0, self._due() - self._done)
 
     def _run(self) -> None:
         # The epoch follows the clock, not the number of wake-ups: on a loaded machine a wake-up
         # comes late, and counting them would stretch every deadline.
-        start = time.monotonic()
-        done = 0
         while not self._stop.wait(self.tick_s):
-            due = int((time.monotonic() - start) / self.tick_s)
-            for _ in range(due - done):
+            due = self._due()
+            for _ in range(due - self._done):
                 self.engine.increment_epoch()
-            done = max(done, due)
+            self._done = max(self._done, due)
 
     def stop(self) -> None:
         self._stop.set()
