@@ -2,14 +2,16 @@
 
 A store carries the limits (memory via the store limiter, time via the runtime's `Interruption`:
 guard pages armed around each entry into the guest, or the epoch deadline; output via the io
-handlers and the stdio capture) and WASI with no files, no environment and no inherited
-stdio. Every way a call can end — a return, `exit(n)`, a trap, a timeout, a refused memory grow,
-a host call rejecting its arguments — becomes an `Outcome` whose message says which.
+handlers and the stdio capture) and WASI with no environment, no inherited stdio and no files
+but the project's shared files, read-only at the paths they were uploaded to. Every way a call
+can end — a return, `exit(n)`, a trap, a timeout, a refused memory grow, a host call rejecting
+its arguments — becomes an `Outcome` whose message says which.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import wasmtime
 
@@ -54,10 +56,17 @@ class Sandbox:
         interruption: Interruption,
         limits: CallLimits,
         pre: wasmtime.InstancePre,
+        shared_files: Path | None = None,
     ) -> None:
         self.limits = limits
         self.interruption = interruption
-        self.store = raw.new_store(engine, limits.memory_bytes)
+        wasi = None
+        if shared_files is not None:
+            wasi = wasmtime.WasiConfig()
+            # Mounted at "/", so a file uploaded to P (absolute or not) opens at P; WASI resolves
+            # every path inside the preopen ("..", absolute links), and nothing can be written.
+            wasi.preopen_dir(str(shared_files), "/", fs_mutable=False)
+        self.store = raw.new_store(engine, limits.memory_bytes, wasi)
         self.deadline = interruption.limit(self.store, limits.timeout_s)
         self.instance: wasmtime.Instance | None = None
         self.memory: InstanceMemory | None = None
