@@ -151,6 +151,11 @@ def test_cstring_ending_at_the_last_byte_passes(guest: Instance) -> None:
     assert guest.memory.read_cstring(PAGE - 3) == "hi"
 
 
+def test_empty_cstring_in_the_last_byte_passes(guest: Instance) -> None:
+    guest.memory.write(PAGE - 1, b"\0")
+    assert guest.memory.read_cstring(PAGE - 1) == ""
+
+
 def test_cstring_running_off_the_end_fails(guest: Instance) -> None:
     guest.memory.write(PAGE - 3, b"hi!")
     with pytest.raises(CallFailed) as error:
