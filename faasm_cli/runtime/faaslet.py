@@ -67,12 +67,13 @@ class Sandbox:
             # every path inside the preopen ("..", absolute links), and nothing can be written.
             wasi.preopen_dir(str(shared_files), "/", fs_mutable=False)
         self.store = raw.new_store(engine, limits.memory_bytes, wasi)
+        self._context = raw.context(self.store)
         self.deadline = interruption.limit(self.store, limits.timeout_s)
         self.instance: wasmtime.Instance | None = None
         self.memory: InstanceMemory | None = None
         self.failure: Outcome | None = None
         try:
-            self.instance = raw.instantiate(self.store, pre)
+            self.instance = raw.instantiate(self._context, pre)
         except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
             text = _reason(error)
             no_slot = exhausted(text)
@@ -96,7 +97,7 @@ class Sandbox:
         """The instance's memory; it also holds the raw handles `call` needs (made once)."""
         if self.memory is None:
             assert self.instance is not None
-            self.memory = InstanceMemory(self.store, self.instance)
+            self.memory = InstanceMemory(self.store, self.instance, self._context)
         return self.memory
 
     def context(

@@ -26,31 +26,36 @@ class InstanceMemory:
     call that never touches memory from the host pays nothing. Its base and size are read again
     at every access (two C calls): the guest may grow, and so move, its memory in between.
     It keeps the store and instance alive, since it holds raw addresses into them (`context`
-    and `address`, the handles `_wasmtime_raw` takes)."""
+    and `address`, the handles `_wasmtime_raw` takes; `context` is the store's)."""
 
-    def __init__(self, store: wasmtime.Store, instance: wasmtime.Instance) -> None:
+    def __init__(
+        self, store: wasmtime.Store, instance: wasmtime.Instance, context: int | None = None
+    ) -> None:
         self._store = store
         self._instance = instance
-        self.context = raw.context(store)
+        self.context = raw.context(store) if context is None else context
         self.address = raw.instance_address(instance)
         self._found: Any = None
 
-    def _span(self) -> tuple[int, int]:
-        if self._found is None:
-            self._found = raw.export_memory(self.context, self.address, _MEMORY)
-            if self._found is None:
-                raise CallFailed(f"the module does not export its {EXPORT_MEMORY}")
-        return raw.memory_span(self.context, self._found)
+    def _find(self) -> Any:
+        found = raw.export_memory(self.context, self.address, _MEMORY)
+        if found is None:
+            raise CallFailed(f"the module does not export its {EXPORT_MEMORY}")
+        self._found = found
+        return found
 
     def size(self) -> int:
-        return self._span()[1]
+        return raw.memory_span(self.context, self._found or self._find())[1]
 
     def _check(self, ptr: int, length: int) -> int:
         """The host address of [ptr, ptr+length) after checking it lies inside the memory."""
         if length < 0:
             raise CallFailed(f"negative length {length}")
         ptr &= 0xFFFFFFFF
-        base, size = self._span()
+        found = self._found
+        if found is None:
+            found = self._find()
+        base, size = raw.memory_span(self.context, found)
         if ptr + length > size:
             raise CallFailed(
                 f"range [{ptr}, {ptr + length}) is outside the guest memory of {size} bytes"

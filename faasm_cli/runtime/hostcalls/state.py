@@ -67,7 +67,10 @@ def release_call_resources(ctx: CallContext) -> list[tuple[int, int]]:
     guest ranges (ptr, length) that were mapped: they now hold private zero pages, so a restore
     that resets only dirtied pages must treat them as dirty.
     """
-    held = ctx.scratch.pop(_SCRATCH_KEY, None)
+    scratch = ctx.scratch
+    if not scratch:  # the call touched no state (most calls): nothing to release
+        return []
+    held = scratch.pop(_SCRATCH_KEY, None)
     if not isinstance(held, _CallState):
         return []
     leases = [lease for lease, _ in held.reads.values()]
