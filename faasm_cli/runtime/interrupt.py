@@ -211,14 +211,14 @@ class Interruption:
             store.set_epoch_deadline(self._ticker.ticks_for(timeout_s))
         return time.monotonic() + timeout_s
 
-    def arm(self, guard: tuple[int, int] | None, deadline: float) -> Watch:
-        """Watch a call about to run until it disarms. `guard` is (host address, length) of the
-        instance's guard memory; with epochs there is none, the store's deadline does the work."""
-        if self._watchdog is None:
+    def arm(self, address: int, length: int, deadline: float) -> Watch:
+        """Watch a call about to run until it disarms. `address` and `length` are the host span
+        of the instance's guard memory; with epochs they are unused, the store's deadline does
+        the work. Plain integers, no tuple: this runs on every call."""
+        watchdog = self._watchdog
+        if watchdog is None:
             return Watch(None, 0, 0, deadline)
-        if guard is None:
-            raise ValueError("the module has no guard memory: prepare it with guard=True")
-        return self._watchdog.arm(guard[0], guard[1], deadline)
+        return watchdog.arm(address, length, deadline)
 
     def trip_all(self) -> None:
         """Stop every running call now. Guard pages only: with epochs calls run to their

@@ -267,9 +267,14 @@ class Runtime:
         if sandbox.failure is not None:
             return _result(sandbox.failure, message, start)
         ctx = sandbox.context(
-            loaded.user, loaded.function, idx, message.input_data, self._loader.state
+            loaded.user,
+            loaded.function,
+            idx,
+            message.input_data,
+            self._loader.state,
+            self.dispatcher,
+            message,
         )
-        ctx.dispatcher, ctx.message = self.dispatcher, message
         if loaded.mode == FRESH:
             outcome = initialise(sandbox, ctx)
             if outcome.failed or outcome.return_value:
