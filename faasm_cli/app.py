@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 from typing import Annotated
 
 import click
@@ -16,7 +18,7 @@ from faasm_cli.commands import run as run_cmd
 from faasm_cli.commands import state as state_cmd
 from faasm_cli.commands import toolchain as toolchain_cmd
 from faasm_cli.commands.options import VerboseOption
-from faasm_cli.errors import FaasmError
+from faasm_cli.errors import FaasmError, Interrupted
 
 app = typer.Typer(
     name="faasm",
@@ -56,8 +58,16 @@ def root(
     """Build, run and test Faasm functions compiled to WebAssembly."""
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted()
+
+
 def main() -> None:
-    """Entry point: typed errors become one line and an exit code; tracebacks only with -v."""
+    """Entry point: typed errors become one line and an exit code; tracebacks only with -v.
+
+    Ctrl-C raises `Interrupted` rather than KeyboardInterrupt, which Typer would turn into a
+    silent exit 130 that cannot be told from a function returning 130."""
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         code = app(standalone_mode=False)
     except FaasmError as problem:
@@ -68,9 +78,10 @@ def main() -> None:
     except click.ClickException as usage:
         usage.show()
         sys.exit(usage.exit_code)
-    except (click.Abort, KeyboardInterrupt):
-        console.error("interrupted")
-        sys.exit(130)
+    except click.Abort:
+        stopped = Interrupted()
+        console.error(stopped)
+        sys.exit(stopped.exit_code)
     except Exception as bug:
         if console.is_verbose():
             console.traceback()

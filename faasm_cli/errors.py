@@ -58,3 +58,12 @@ class CompileFailed(FaasmError):
 
 class MissingImports(BadInput):
     """A wasm module imports host functions the runtime does not provide."""
+
+
+class Interrupted(FaasmError):
+    """The user pressed Ctrl-C; whatever ran was stopped (exit 130, as shells report SIGINT)."""
+
+    exit_code = 130
+
+    def __init__(self) -> None:
+        super().__init__("interrupted")

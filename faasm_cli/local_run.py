@@ -7,11 +7,12 @@ through `on_log` and the result comes back as a `CallResult`.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from faasm_cli.config import Project
-from faasm_cli.errors import BadInput, NotFound
+from faasm_cli.errors import BadInput, Interrupted, NotFound
 from faasm_cli.runtime import CallResult, Runtime
 from faasm_cli.settings import Settings
 from faasm_cli.toolchain import build_function
@@ -65,7 +66,37 @@ def run_function(
     shared = project.shared_dir if project and project.shared_dir.is_dir() else None
     with Runtime(resolver=resolve, shared_files=shared, **settings.runtime_limits()) as runtime:
         runtime.register(user, function, wasm)
-        return runtime.call(user, function, input_data=input_data)
+        return _call_interruptibly(runtime, user, function, input_data)
+
+
+def _call_interruptibly(
+    runtime: Runtime, user: str, function: str, input_data: bytes
+) -> CallResult:
+    """Run the call on a thread of its own: Python delivers Ctrl-C only to the main thread and
+    only between bytecodes, never while it is inside wasm. On Ctrl-C the runtime's own
+    interruption stops the call and its chained calls; the state they flushed stays whole, and
+    the interrupt goes on to the caller (the CLI says `interrupted` and exits 130)."""
+    outcome: list[CallResult] = []
+    failure: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            outcome.append(runtime.call(user, function, input_data=input_data))
+        except BaseException as error:  # handed to the main thread, re-raised there
+            failure.append(error)
+
+    worker = threading.Thread(target=call, name="faasm-call", daemon=True)
+    worker.start()
+    try:
+        worker.join()
+    except (KeyboardInterrupt, Interrupted):
+        while worker.is_alive():  # chained calls may still be starting: trip them too
+            runtime.interrupt()
+            worker.join(0.01)
+        raise
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def exit_code(result: CallResult) -> int:
