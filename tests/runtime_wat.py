@@ -49,3 +49,16 @@ def wat_function(
 # Writes the bytes of a data string at `ptr` as the call's output, returns 0.
 def output_of(ptr: int, length: int) -> str:
     return f"(call $write_output (i32.const {ptr}) (i32.const {length})) (i32.const 0)"
+
+
+# Input: a u32 n. Chains itself with n-1 and awaits it; returns the depth below it.
+CHAIN_DEPTH = wat_function("""
+  (local $n i32)
+  (drop (call $read_input (i32.const 100) (i32.const 4)))
+  (local.set $n (i32.load (i32.const 100)))
+  (if (result i32) (i32.eqz (local.get $n))
+    (then (i32.const 0))
+    (else
+      (i32.store (i32.const 100) (i32.sub (local.get $n) (i32.const 1)))
+      (i32.add (call $await_call (call $chain_this (i32.const 0) (i32.const 100) (i32.const 4)))
+               (i32.const 1))))""")

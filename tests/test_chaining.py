@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from runtime_wat import output_of, wat_function
+from runtime_wat import CHAIN_DEPTH, output_of, wat_function
 
 from faasm_cli.message import Message
 from faasm_cli.runtime import CallResult, ChainedCall, Runtime
@@ -46,19 +46,6 @@ def chain_named(name: str) -> bytes:
         extra=f'(data (i32.const 64) "{name}\\00")',
     )
 
-
-# Reads a 4-byte little-endian counter n from its input; if n > 0 chains itself with n-1 and
-# returns the callee's result + 1.
-DEPTH = wat_function("""
-  (local $n i32)
-  (drop (call $read_input (i32.const 100) (i32.const 4)))
-  (local.set $n (i32.load (i32.const 100)))
-  (if (result i32) (i32.eqz (local.get $n))
-    (then (i32.const 0))
-    (else
-      (i32.store (i32.const 100) (i32.sub (local.get $n) (i32.const 1)))
-      (i32.add (call $await_call (call $chain_this (i32.const 0) (i32.const 100) (i32.const 4)))
-               (i32.const 1))))""")
 
 # Input: [width u32][levels u32]. Chains `width` copies of itself with levels-1 and awaits them
 # all; returns the number of calls in its subtree (itself included).
@@ -186,7 +173,7 @@ def test_fan_out_of_100(rt: Runtime) -> None:
 
 
 def test_chain_50_deep(rt: Runtime) -> None:
-    rt.register("demo", "depth", DEPTH)
+    rt.register("demo", "depth", CHAIN_DEPTH)
     result = rt.call("demo", "depth", input_data=(50).to_bytes(4, "little"))
     assert (result.failed, result.return_value) == (False, 50)
     depth, node = 0, result.chained
@@ -208,7 +195,7 @@ def test_nested_awaits_wider_and_deeper_than_the_pool_do_not_deadlock(tmp_path: 
 
 def test_depth_limit(tmp_path: Path) -> None:
     with Runtime(cache_dir=tmp_path, max_chain_depth=10) as rt:
-        rt.register("demo", "depth", DEPTH)
+        rt.register("demo", "depth", CHAIN_DEPTH)
         result = rt.call("demo", "depth", input_data=(20).to_bytes(4, "little"))
     deepest: list[ChainedCall] = result.chained
     errors = []
@@ -274,7 +261,7 @@ def test_an_injected_dispatcher_sees_parent_depth_and_limits(tmp_path: Path) -> 
         return recorders[-1]
 
     with Runtime(cache_dir=tmp_path, dispatcher=factory) as rt:
-        rt.register("demo", "depth", DEPTH)
+        rt.register("demo", "depth", CHAIN_DEPTH)
         result = rt.call("demo", "depth", input_data=(3).to_bytes(4, "little"), timeout=7.5)
     assert (result.failed, result.return_value) == (False, 3)
     [recorder] = recorders

@@ -9,23 +9,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from runtime_wat import output_of, wat_function
+from runtime_wat import CHAIN_DEPTH, output_of, wat_function
 
 from faasm_cli.runtime import Runtime
 from faasm_cli.runtime.pool import MAX_SLOTS, InstancePool
 
 REPO = Path(__file__).resolve().parent.parent
-# Input: a u32 n. Chains itself with n-1 and awaits it; returns the depth below it.
-DEPTH = wat_function("""
-  (local $n i32)
-  (drop (call $read_input (i32.const 100) (i32.const 4)))
-  (local.set $n (i32.load (i32.const 100)))
-  (if (result i32) (i32.eqz (local.get $n))
-    (then (i32.const 0))
-    (else
-      (i32.store (i32.const 100) (i32.sub (local.get $n) (i32.const 1)))
-      (i32.add (call $await_call (call $chain_this (i32.const 0) (i32.const 100) (i32.const 4)))
-               (i32.const 1))))""")
 
 
 def _levels(n: int) -> bytes:
@@ -49,7 +38,7 @@ def test_a_runtime_gets_the_pool(tmp_path: Path) -> None:
 
 def test_running_out_of_slots_fails_the_call_that_found_none(tmp_path: Path) -> None:
     with Runtime(cache_dir=tmp_path, instance_slots=2) as rt:
-        rt.register("demo", "depth", DEPTH)
+        rt.register("demo", "depth", CHAIN_DEPTH)
         assert rt.allocator.slots == 2
         # The call and its child hold both slots while the grandchild wants one.
         result = rt.call("demo", "depth", input_data=_levels(2))
