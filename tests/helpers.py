@@ -5,7 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+
+import pytest
+
+from faasm_cli.config import Project
+from faasm_cli.errors import ToolchainMissing
+from faasm_cli.toolchain import build_function
 
 
 def run_cli(
@@ -30,3 +37,11 @@ def one_line_error(stderr: bytes) -> str:
     assert len(lines) == 1, text
     assert lines[0].startswith("error:"), text
     return lines[0]
+
+
+def build_or_skip(project: Project, user: str, names: Iterable[str]) -> dict[str, Path]:
+    """Build each function of `user` with the real toolchain; skip the test where there is none."""
+    try:
+        return {name: build_function(project, user, name).path for name in names}
+    except ToolchainMissing as error:
+        pytest.skip(f"no wasm toolchain: {error}")

@@ -20,13 +20,13 @@ import wasmtime
 from runtime_wat import wat_function
 
 from faasm_cli.config import Project
-from faasm_cli.errors import BadInput, ToolchainMissing
+from faasm_cli.errors import BadInput
 from faasm_cli.runtime import Runtime
 from faasm_cli.runtime.engine import engine_settings
 from faasm_cli.runtime.interrupt import Watchdog
 from faasm_cli.runtime.snapshot import rewrite as mr
 from faasm_cli.runtime.snapshot import wasm_binary as wb
-from faasm_cli.toolchain import build_function
+from tests.helpers import build_or_skip
 
 TIMEOUT = 0.2
 # A call that times out ends within this window (a slower stop, e.g. a timer 5x late, fails).
@@ -387,11 +387,7 @@ def test_epoch_fallback_times_out(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def loops(demo_project: Project) -> dict[str, Path]:
-    names = ("infinite_loop", "infinite_loop_registers")
-    try:
-        return {name: build_function(demo_project, "demo", name).path for name in names}
-    except ToolchainMissing as error:
-        pytest.skip(f"no wasm toolchain: {error}")
+    return build_or_skip(demo_project, "demo", ("infinite_loop", "infinite_loop_registers"))
 
 
 @pytest.mark.parametrize("interruption", ["guard", "epoch"])

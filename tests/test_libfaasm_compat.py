@@ -15,7 +15,7 @@ from faasm_cli.errors import ToolchainMissing
 from faasm_cli.message import Message
 from faasm_cli.runtime import Runtime
 from faasm_cli.runtime.state.store import LocalStateStore
-from faasm_cli.toolchain import build_function
+from tests.helpers import build_or_skip
 
 COMPAT = [
     "bytes_state",
@@ -33,10 +33,7 @@ COMPAT = [
 
 @pytest.fixture(scope="session")
 def compat_wasm(demo_project: Project) -> dict[str, Path]:
-    try:
-        return {name: build_function(demo_project, "compat", name).path for name in COMPAT}
-    except ToolchainMissing as error:
-        pytest.skip(f"no wasm toolchain: {error}")
+    return build_or_skip(demo_project, "compat", COMPAT)
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from faasm_cli.config import Project
-from faasm_cli.errors import ToolchainMissing
 from faasm_cli.runtime import Runtime
-from faasm_cli.toolchain import build_function
+from tests.helpers import build_or_skip
 
 DEMOS = [
     "hello",
@@ -41,10 +40,7 @@ DEMOS = [
 
 @pytest.fixture(scope="session")
 def demo_wasm(demo_project: Project) -> dict[str, Path]:
-    try:
-        return {name: build_function(demo_project, "demo", name).path for name in DEMOS}
-    except ToolchainMissing as error:
-        pytest.skip(f"no wasm toolchain: {error}")
+    return build_or_skip(demo_project, "demo", DEMOS)
 
 
 @pytest.fixture
