@@ -24,7 +24,7 @@ from faasm_cli.runtime.context import CallContext, CallDispatcher
 from faasm_cli.runtime.engine import make_engine
 from faasm_cli.runtime.faaslet import CallLimits, Outcome, Sandbox
 from faasm_cli.runtime.hostcalls.interface import EXPORT_CALL, EXPORT_START
-from faasm_cli.runtime.hostcalls.linker import build_linker, entered
+from faasm_cli.runtime.hostcalls.linker import build_linker
 from faasm_cli.runtime.interrupt import GUARD, Interruption
 from faasm_cli.runtime.local_dispatch import LocalDispatcher
 from faasm_cli.runtime.pool import InstancePool
@@ -280,11 +280,10 @@ class Runtime:
             if outcome.failed or outcome.return_value:
                 reason = outcome.error or f"returned {outcome.return_value}"
                 return _result(Outcome(1, True, f"zygote failed: {reason}"), message, start, ctx)
-        with entered(ctx):
-            if loaded.mode == COMMAND:
-                outcome = sandbox.call(EXPORT_START, ctx, 0)
-            else:
-                outcome = sandbox.call(EXPORT_CALL, ctx, 1, idx)
+        if loaded.mode == COMMAND:
+            outcome = sandbox.call(EXPORT_START, ctx, 0)
+        else:
+            outcome = sandbox.call(EXPORT_CALL, ctx, 1, idx)
         return _result(outcome, message, start, ctx)
 
 
