@@ -27,6 +27,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 
 import wasmtime
 
@@ -197,6 +198,10 @@ class EpochTicker:
         self._thread.join()
 
 
+def _unwatched(address: int, length: int, deadline: float) -> Watch:
+    return Watch(None, 0, 0, deadline)
+
+
 class Interruption:
     """How one runtime stops its calls at their deadlines, whichever mechanism it runs."""
 
@@ -204,21 +209,18 @@ class Interruption:
         self.mode = check_interruption(mode)
         self._watchdog = Watchdog() if mode == GUARD else None
         self._ticker = EpochTicker(engine) if mode == EPOCH else None
+        # Watch a call about to run until it disarms: arm(guard memory's host address, its
+        # length, deadline). With epochs the span is unused, the store's deadline does the work.
+        # The watchdog's own method, not a wrapper around it: this runs on every call.
+        self.arm: Callable[[int, int, float], Watch] = (
+            self._watchdog.arm if self._watchdog is not None else _unwatched
+        )
 
     def limit(self, store: wasmtime.Store, timeout_s: float) -> float:
         """Put a new store under `timeout_s`; the deadline in `time.monotonic()` seconds."""
         if self._ticker is not None:
             store.set_epoch_deadline(self._ticker.ticks_for(timeout_s))
         return time.monotonic() + timeout_s
-
-    def arm(self, address: int, length: int, deadline: float) -> Watch:
-        """Watch a call about to run until it disarms. `address` and `length` are the host span
-        of the instance's guard memory; with epochs they are unused, the store's deadline does
-        the work. Plain integers, no tuple: this runs on every call."""
-        watchdog = self._watchdog
-        if watchdog is None:
-            return Watch(None, 0, 0, deadline)
-        return watchdog.arm(address, length, deadline)
 
     def trip_all(self) -> None:
         """Stop every running call now. Guard pages only: with epochs calls run to their
