@@ -1,9 +1,12 @@
 """The CMake commands of a build: where each build tree lives and the argv to configure/build it.
 
-A build tree is configured once (`faasm-configure.json` records the configure argv, so a changed
-argv or a broken tree configures again) and then asked to build one target. The argv only holds
-absolute paths under the project root and the toolchain dir, which is what lets the docker
-backend run it unchanged.
+A build tree is configured once and then asked to build one target. `faasm-configure.json`
+records the configure argv, which names every path the tree depends on (the tree itself, the
+project, the toolchain files); a tree whose record or CMake cache disagrees with today's argv (a
+moved, copied or renamed project, another faasm install, a damaged cache) is removed and
+configured from scratch, because CMake refuses a cache made elsewhere rather than updating it.
+The argv only holds absolute paths under the project root and the toolchain dir, which is what
+lets the docker backend run it unchanged.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from faasm_cli.config import Project, toolchain_dir
 
 CONFIGURE_RECORD = "faasm-configure.json"
+CMAKE_CACHE = "CMakeCache.txt"
 
 
 def target_name(user: str, function: str) -> str:
@@ -50,6 +54,10 @@ class BuildTree:
             return "Ninja"
         return "Unix Makefiles"
 
+    def source_dir(self) -> Path:
+        """The CMake project every tree configures (shipped with the toolchain)."""
+        return toolchain_dir() / "cmake" / "project"
+
     def configure_argv(self) -> list[str]:
         tc = toolchain_dir()
         argv = [
@@ -57,7 +65,7 @@ class BuildTree:
             "-G",
             self.generator(),
             "-S",
-            str(tc / "cmake" / "project"),
+            str(self.source_dir()),
             "-B",
             str(self.path),
             f"-DFAASM_FUNC_DIR={self.project.func_dir}",
@@ -75,19 +83,40 @@ class BuildTree:
         return argv
 
     def is_configured(self) -> bool:
-        """True when this tree was configured with today's argv and still has its build files."""
-        record = self.path / CONFIGURE_RECORD
-        if not (self.path / "CMakeCache.txt").is_file():
-            return False
+        """True when this tree was configured here, with today's argv, and has its build files."""
         if not ((self.path / "build.ninja").is_file() or (self.path / "Makefile").is_file()):
             return False
         try:
-            return bool(json.loads(record.read_text()) == self.configure_argv())
+            recorded = json.loads((self.path / CONFIGURE_RECORD).read_text())
         except (OSError, ValueError):
             return False
+        cache = read_cache(self.path / CMAKE_CACHE)
+        return bool(
+            recorded == self.configure_argv()
+            and cache.get("CMAKE_CACHEFILE_DIR") == str(self.path)
+            and cache.get("CMAKE_HOME_DIRECTORY") == str(self.source_dir())
+        )
 
     def mark_configured(self) -> None:
         (self.path / CONFIGURE_RECORD).write_text(json.dumps(self.configure_argv()))
 
     def forget_configuration(self) -> None:
-        (self.path / CONFIGURE_RECORD).unlink(missing_ok=True)
+        """Remove the whole tree: CMake cannot reuse a cache made for other paths or a damaged
+        one, and the outputs it built are found again by their fingerprints, not by this tree."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+
+
+def read_cache(path: Path) -> dict[str, str]:
+    """The `NAME:TYPE=VALUE` entries of a CMakeCache.txt; empty when it is missing or unreadable."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return {}
+    entries: dict[str, str] = {}
+    for line in text.splitlines():
+        head, equals, value = line.partition("=")
+        name, colon, _ = head.partition(":")
+        if equals and colon and not line.startswith(("#", "//")):
+            entries[name] = value
+    return entries
