@@ -18,6 +18,7 @@ back to on-demand allocation when the probe fails.
 from __future__ import annotations
 
 import ctypes
+import mmap
 import re
 import threading
 from dataclasses import dataclass
@@ -32,6 +33,11 @@ MEMORIES_PER_INSTANCE = 2
 WASM32_MEMORY_BYTES = 4 << 30
 # What wasmtime reserves per memory slot on 64-bit hosts: 4 GiB plus its guard region, rounded up.
 SLOT_RESERVATION = WASM32_MEMORY_BYTES + (64 << 20)
+# How much of each memory a freed slot keeps committed, resetting it in place rather than
+# through the kernel. One host page measured best for a warm call (1.5 us less than none;
+# 16 KiB and more gain less, 64 KiB nothing): the first page of the guard memory holds the
+# checks of a small function, and the first page of memory 0 is dirtied by most calls.
+KEEP_RESIDENT_BYTES = mmap.PAGESIZE
 _PROT_NONE = 0
 _MAP_PRIVATE_ANONYMOUS_NORESERVE = 0x02 | 0x20 | 0x4000
 _MAP_FAILED = ctypes.c_void_p(-1).value
@@ -94,7 +100,9 @@ def build_engine(
         if not _can_reserve(pool.reservation_bytes):
             reason = f"reserving {pool.reservation_bytes >> 30} GiB for the pool was refused"
             return wasmtime.Engine(config), Allocator("on-demand", reason=reason)
-        raw.use_pooling(config, pool.slots, MEMORIES_PER_INSTANCE, WASM32_MEMORY_BYTES)
+        raw.use_pooling(
+            config, pool.slots, MEMORIES_PER_INSTANCE, WASM32_MEMORY_BYTES, KEEP_RESIDENT_BYTES
+        )
         return wasmtime.Engine(config), Allocator("pooling", pool.slots)
 
 

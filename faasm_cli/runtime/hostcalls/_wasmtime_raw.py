@@ -257,8 +257,10 @@ def use_pooling(
     instances: int,
     memories_per_instance: int,
     max_memory_bytes: int,
+    keep_resident_bytes: int,
 ) -> None:
-    """Switch `config` to the pooling instance allocator with `instances` slots."""
+    """Switch `config` to the pooling instance allocator with `instances` slots; a freed slot
+    resets the first `keep_resident_bytes` of each memory in place instead of decommitting."""
     pool = ffi.wasmtime_pooling_allocation_config_new()
     try:
         ffi.wasmtime_pooling_allocation_config_total_core_instances_set(pool, instances)
@@ -270,6 +272,9 @@ def use_pooling(
             pool, memories_per_instance
         )
         ffi.wasmtime_pooling_allocation_config_max_memory_size_set(pool, max_memory_bytes)
+        ffi.wasmtime_pooling_allocation_config_linear_memory_keep_resident_set(
+            pool, keep_resident_bytes
+        )
         ffi.wasmtime_pooling_allocation_strategy_set(config.ptr(), pool)
     finally:
         ffi.wasmtime_pooling_allocation_config_delete(pool)
