@@ -79,7 +79,9 @@ def test_damaged_cmake_cache_is_configured_again(tmp_path: Path) -> None:
     build_function(project, "demo", "hello")
     tree = BuildTree(project, "system", native=False)
     assert tree.is_configured()
-    (tree.path / CMAKE_CACHE).write_text("garbage\0\nCMAKE_HOME_DIRECTORY:INTERNAL=/nowhere\n")
+    cache = tree.path / CMAKE_CACHE
+    lines = cache.read_text().splitlines(keepends=True)
+    cache.write_text("".join(lines[:10]) + "garbage\0\n" + "".join(lines[10:]))
     assert not tree.is_configured()
 
     write_hello(root, "after the damage")
@@ -135,11 +137,10 @@ def test_project_used_from_another_install(tmp_path: Path) -> None:
     assert run_hello(root) == "back to this install"
 
 
-def test_read_cache_parses_entries_and_skips_comments(tmp_path: Path) -> None:
+def test_read_cache_parses_entries_and_refuses_a_damaged_file(tmp_path: Path) -> None:
     path = tmp_path / CMAKE_CACHE
-    path.write_text(
-        "# comment\n// help text\nCMAKE_HOME_DIRECTORY:INTERNAL=/a/b=c\nno colon=here\n\n"
-        "FLAG:BOOL=ON\n"
-    )
+    path.write_text("# comment\n// help text\nCMAKE_HOME_DIRECTORY:INTERNAL=/a/b=c\n\nFLAG=ON\n")
     assert read_cache(path) == {"CMAKE_HOME_DIRECTORY": "/a/b=c", "FLAG": "ON"}
+    path.write_text("FLAG:BOOL=ON\ngarbage\nCMAKE_HOME_DIRECTORY:INTERNAL=/a\n")
+    assert read_cache(path) == {}
     assert read_cache(tmp_path / "missing") == {}

@@ -108,15 +108,18 @@ class BuildTree:
 
 
 def read_cache(path: Path) -> dict[str, str]:
-    """The `NAME:TYPE=VALUE` entries of a CMakeCache.txt; empty when it is missing or unreadable."""
+    """The `NAME[:TYPE]=VALUE` entries of a CMakeCache.txt; empty when it is missing, unreadable
+    or has a line CMake could not parse (CMake would stop there with a parse error)."""
     try:
         text = path.read_text(errors="replace")
     except OSError:
         return {}
     entries: dict[str, str] = {}
     for line in text.splitlines():
+        if not line.strip() or line.startswith(("#", "//")):
+            continue
         head, equals, value = line.partition("=")
-        name, colon, _ = head.partition(":")
-        if equals and colon and not line.startswith(("#", "//")):
-            entries[name] = value
+        if not equals:
+            return {}
+        entries[head.partition(":")[0]] = value
     return entries
