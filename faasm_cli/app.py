@@ -18,7 +18,7 @@ from faasm_cli.commands import run as run_cmd
 from faasm_cli.commands import state as state_cmd
 from faasm_cli.commands import toolchain as toolchain_cmd
 from faasm_cli.commands.options import VerboseOption
-from faasm_cli.errors import FaasmError, Interrupted
+from faasm_cli.errors import EXIT_CODE_MEANINGS, ExitCode, FaasmError, Interrupted
 
 app = typer.Typer(
     name="faasm",
@@ -28,6 +28,9 @@ app = typer.Typer(
     "  faasm compile demo hello\n\n"
     "  faasm run demo echo --input 'hi there'\n\n"
     "  faasm toolchain doctor",
+    epilog="Exit codes: 0, or what the function returned (`faasm run`); the command's own "
+    "failures are 64-78 and 130:\n\n"
+    + "\n\n".join(f"  {int(code)}  {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -73,18 +76,24 @@ def main() -> None:
     except FaasmError as problem:
         if console.is_verbose():
             console.traceback()
-        console.error(problem)
+        console.failure(problem, problem.exit_code)
         sys.exit(problem.exit_code)
     except click.ClickException as usage:
-        usage.show()
-        sys.exit(usage.exit_code)
+        status = ExitCode.USAGE if isinstance(usage, click.UsageError) else ExitCode.DATA
+        if console.wants_json():
+            console.failure(usage.format_message(), status, "see --help")
+        else:
+            usage.show()
+        sys.exit(status)
     except click.Abort:
         stopped = Interrupted()
-        console.error(stopped)
+        console.failure(stopped, stopped.exit_code)
         sys.exit(stopped.exit_code)
     except Exception as bug:
         if console.is_verbose():
             console.traceback()
-        console.error(f"internal error: {bug!r}", "rerun with -v for the traceback")
-        sys.exit(70)
+        console.failure(
+            f"internal error: {bug!r}", ExitCode.INTERNAL, "rerun with -v for the traceback"
+        )
+        sys.exit(ExitCode.INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import platformdirs
 
-from faasm_cli.errors import BadConfig, NotFound
+from faasm_cli.errors import CacheUnusable, NotFound
 from faasm_cli.names import check_function, check_user
 
 SOURCE_SUFFIXES = (".cpp", ".c", ".py")
@@ -31,7 +31,7 @@ PYTHON_CACHE = "python"  # the CPython-on-wasm runtime (`faasm python build`, is
 def cache_dir() -> Path:
     """Root of every cache (machine code, state, toolchain); `FAASM_CACHE_DIR` overrides it.
 
-    A root that cannot be a writable directory is one `BadConfig` naming it, raised here rather
+    A root that cannot be a writable directory is one `CacheUnusable` naming it, raised here rather
     than as an OSError from whichever cache happens to touch it first."""
     override = os.environ.get("FAASM_CACHE_DIR")
     root = Path(override) if override else Path(platformdirs.user_cache_dir("faasm"))
@@ -45,9 +45,9 @@ def cache_dir() -> Path:
     return root
 
 
-def _unusable_cache(root: Path, override: str | None, reason: str) -> BadConfig:
+def _unusable_cache(root: Path, override: str | None, reason: str) -> CacheUnusable:
     origin = "FAASM_CACHE_DIR points there" if override else "the default cache directory"
-    return BadConfig(
+    return CacheUnusable(
         f"cache directory {root} is unusable: {reason} ({origin})",
         "set FAASM_CACHE_DIR to a writable directory",
     )

@@ -29,6 +29,7 @@ class OutputFormat(StrEnum):
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 _out = Console(highlight=False, soft_wrap=True)
 _verbose = False
+_output = OutputFormat.text
 
 
 def set_verbose(on: bool) -> None:
@@ -38,6 +39,16 @@ def set_verbose(on: bool) -> None:
 
 def is_verbose() -> bool:
     return _verbose
+
+
+def set_output(chosen: OutputFormat) -> None:
+    """Remember `--output`, so that an error raised after parsing is rendered the same way."""
+    global _output
+    _output = chosen
+
+
+def wants_json() -> bool:
+    return _output is OutputFormat.json
 
 
 def traceback() -> None:
@@ -52,6 +63,19 @@ def error(problem: FaasmError | str, hint: str = "") -> None:
         message = problem
     suffix = f" [dim]({_escape(hint)})[/dim]" if hint else ""
     _err.print(f"[bold red]error:[/bold red] {_escape(message)}{suffix}")
+
+
+def failure(problem: FaasmError | str, exit_code: int, hint: str = "") -> None:
+    """A command that failed: one line on stderr, or, under `--output json`, a JSON object on
+    stdout (`error`, `hint`, `exit_code`) so that a script reading stdout always gets JSON."""
+    if not wants_json():
+        error(problem, hint)
+        return
+    if isinstance(problem, FaasmError):
+        message, hint = problem.message, problem.hint
+    else:
+        message = problem
+    emit_json({"error": message, "hint": hint, "exit_code": exit_code})
 
 
 def info(message: str) -> None:

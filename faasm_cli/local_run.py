@@ -16,6 +16,7 @@ from faasm_cli.errors import BadInput, Interrupted, NotFound
 from faasm_cli.runtime import CallResult, Runtime
 from faasm_cli.settings import Settings
 from faasm_cli.toolchain import build_function
+from faasm_cli.user_files import file_to_read
 
 
 def read_input(text: str | None, file: str | None) -> bytes:
@@ -25,12 +26,7 @@ def read_input(text: str | None, file: str | None) -> bytes:
     if file == "-":
         return sys.stdin.buffer.read()
     if file is not None:
-        path = Path(file)
-        if not path.is_file():
-            raise NotFound(
-                f"input file {file} does not exist", "check the path given to --input-file"
-            )
-        return path.read_bytes()
+        return file_to_read(Path(file), "--input-file").read_bytes()
     return (text or "").encode()
 
 
@@ -61,8 +57,8 @@ def run_function(
 
     if wasm is None:
         wasm = resolve(user, function)
-    elif not wasm.is_file():
-        raise NotFound(f"wasm file {wasm} does not exist", "check the path given to --wasm")
+    else:
+        file_to_read(wasm, "--wasm")
     shared = project.shared_dir if project and project.shared_dir.is_dir() else None
     with Runtime(resolver=resolve, shared_files=shared, **settings.runtime_limits()) as runtime:
         runtime.register(user, function, wasm)

@@ -107,7 +107,7 @@ def test_changed_source_is_rebuilt_before_run(project: Path) -> None:
 
 def test_unknown_function_lists_what_exists(project: Path) -> None:
     result = run_cli("run", "demo", "nope", cwd=project)
-    assert result.returncode == 2
+    assert result.returncode == 66
     line = one_line_error(result.stderr)
     assert "no function demo/nope" in line
     assert "hello" in line and "echo" in line
@@ -115,14 +115,14 @@ def test_unknown_function_lists_what_exists(project: Path) -> None:
 
 def test_unknown_user_lists_users(project: Path) -> None:
     result = run_cli("run", "nobody", "hello", cwd=project)
-    assert result.returncode == 2
+    assert result.returncode == 66
     assert "demo" in one_line_error(result.stderr)
 
 
 @pytest.mark.parametrize("bad", ["../etc", "a b", "x" * 65, "dem/o"])
 def test_invalid_names_are_rejected(project: Path, bad: str) -> None:
     result = run_cli("run", bad, "hello", cwd=project)
-    assert result.returncode == 2
+    assert result.returncode == 64
     assert "invalid user name" in one_line_error(result.stderr)
 
 
@@ -132,7 +132,7 @@ def test_compile_error_shows_diagnostics(project: Path) -> None:
         result = run_cli("compile", "demo", "broken", cwd=project)
     finally:
         (project / "func" / "demo" / "broken.cpp").unlink()
-    assert result.returncode == 4
+    assert result.returncode == 65
     stderr = result.stderr.decode()
     assert "use of undeclared identifier 'nope'" in stderr
     assert "Traceback" not in stderr
@@ -140,7 +140,7 @@ def test_compile_error_shows_diagnostics(project: Path) -> None:
 
 def test_missing_input_file(project: Path) -> None:
     result = run_cli("run", "demo", "echo", "--input-file", "/no/such/file", cwd=project)
-    assert result.returncode == 2
+    assert result.returncode == 66
     assert "/no/such/file" in one_line_error(result.stderr)
 
 
@@ -148,7 +148,7 @@ def test_file_that_is_not_wasm(project: Path, tmp_path: Path) -> None:
     fake = tmp_path / "fake.wasm"
     fake.write_bytes(b"#!/bin/sh\necho hi\n")
     result = run_cli("run", "demo", "hello", "--wasm", str(fake), cwd=project)
-    assert result.returncode == 2
+    assert result.returncode == 65
     assert "not a WebAssembly module" in one_line_error(result.stderr)
 
 
@@ -162,20 +162,20 @@ def test_module_with_unknown_imports_lists_them(project: Path, tmp_path: Path) -
         )
     )
     result = run_cli("run", "demo", "hello", "--wasm", str(module), cwd=project)
-    assert result.returncode == 2
+    assert result.returncode == 65
     line = one_line_error(result.stderr)
     assert "__faasm_teleport" in line and "launch_rocket" in line
 
 
 def test_verbose_shows_a_traceback(project: Path) -> None:
     result = run_cli("run", "demo", "nope", "-v", cwd=project)
-    assert result.returncode == 2
+    assert result.returncode == 66
     assert "Traceback" in result.stderr.decode()
 
 
 def test_missing_func_dir(tmp_path: Path) -> None:
     result = run_cli("run", "demo", "hello", cwd=tmp_path)
-    assert result.returncode == 2
+    assert result.returncode == 66
     assert "--func-dir" in one_line_error(result.stderr)
 
 
@@ -217,7 +217,7 @@ def test_missing_toolchain_gives_the_doctors_fix(project: Path) -> None:
     result = run_cli(
         "compile", "demo", "fresh", cwd=project, env={"WASI_SDK_PATH": "/nonexistent/wasi-sdk"}
     )
-    assert result.returncode == 3
+    assert result.returncode == 69
     line = one_line_error(result.stderr)
     assert "/nonexistent/wasi-sdk" in line
     assert "faasm toolchain" in line or "WASI_SDK_PATH" in line

@@ -95,7 +95,7 @@ def test_clear_state_only_when_asked(cache: dict[str, str], built: Path) -> None
     assert after["state"]["files"] == 0
     assert int(str(after["machine-code"]["files"])) > 0
     missing = run_cli("state", "get", "demo", "greeting", cwd=built, env=cache)
-    assert missing.returncode == 2
+    assert missing.returncode == 66
 
 
 def test_clear_all_keeps_what_is_not_ours(cache: dict[str, str], tmp_path: Path) -> None:
@@ -116,7 +116,7 @@ def test_an_unusable_cache_dir_is_one_line(
     blocker.write_text("")
     root = blocker / below if below else blocker
     result = run_cli(*command, cwd=built, env={"FAASM_CACHE_DIR": str(root)})
-    assert result.returncode == 2
+    assert result.returncode == 73
     reason = "Not a directory" if below else "a file, not a directory"
     assert one_line_error(result.stderr) == (
         f"error: cache directory {root} is unusable: {reason} (FAASM_CACHE_DIR points there) "

@@ -82,7 +82,7 @@ def test_new_help_says_python_needs_the_runtime(tmp_path: Path) -> None:
 def test_new_over_an_existing_function_is_refused(project: Path) -> None:
     assert run_cli("new", "demo", "twice", "--lang", "c", cwd=project).returncode == 0
     again = run_cli("new", "demo", "twice", "--lang", "cpp", cwd=project)
-    assert again.returncode == 2
+    assert again.returncode == 65
     existing = project / "func" / "demo" / "twice.c"
     assert one_line_error(again.stderr) == (
         f"error: function demo/twice already exists: {existing} "
@@ -112,7 +112,7 @@ def test_new_with_an_invalid_name(
     project: Path, user: str, function: str, kind: str, name: str
 ) -> None:
     result = run_cli("new", user, function, cwd=project)
-    assert result.returncode == 2
+    assert result.returncode == 64
     assert one_line_error(result.stderr) == (
         f"error: invalid {kind} name {name} (use 1-64 characters from A-Z a-z 0-9 _ -)"
     )
@@ -121,7 +121,7 @@ def test_new_with_an_invalid_name(
 
 def test_new_outside_any_project(tmp_path: Path) -> None:
     result = run_cli("new", "demo", "hello", cwd=tmp_path)
-    assert result.returncode == 2
+    assert result.returncode == 66
     assert "faasm init" in one_line_error(result.stderr)
     assert not (tmp_path / "func").exists()
 
@@ -137,7 +137,7 @@ def test_init_twice_is_refused_unless_forced(tmp_path: Path) -> None:
     assert run_cli("init", cwd=tmp_path).returncode == 0
     (tmp_path / "faasm.toml").write_text("[limits]\ntimeout = 3\n")
     again = run_cli("init", cwd=tmp_path)
-    assert again.returncode == 2
+    assert again.returncode == 65
     assert one_line_error(again.stderr) == (
         f"error: {tmp_path.resolve()} is already a faasm project "
         f"({tmp_path.resolve() / 'faasm.toml'} exists) (edit it, or pass --force to rewrite it)"
@@ -163,7 +163,7 @@ def test_init_keeps_an_existing_project_and_gitignore(tmp_path: Path) -> None:
 def test_init_on_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "taken").write_text("")
     result = run_cli("init", "taken", cwd=tmp_path)
-    assert result.returncode == 2
+    assert result.returncode == 65
     assert one_line_error(result.stderr) == (
         f"error: {tmp_path.resolve() / 'taken'} is a file, not a directory "
         "(name a new or existing directory)"

@@ -27,7 +27,7 @@ def test_set_get_list_delete(tmp_path: Path, cache: dict[str, str]) -> None:
     assert json.loads(listed.stdout) == [{"key": "greeting", "size": 5}]
     assert run_cli("state", "delete", "alice", "greeting", cwd=tmp_path, env=cache).returncode == 0
     gone = run_cli("state", "get", "alice", "greeting", cwd=tmp_path, env=cache)
-    assert gone.returncode == 2
+    assert gone.returncode == 66
     assert "no state alice/greeting" in gone.stderr.decode()
 
 
@@ -43,20 +43,20 @@ def test_upload_and_get_to_file(tmp_path: Path, cache: dict[str, str]) -> None:
 def test_users_do_not_see_each_others_keys(tmp_path: Path, cache: dict[str, str]) -> None:
     run_cli("state", "set", "alice", "secret", "s3cret", cwd=tmp_path, env=cache)
     other = run_cli("state", "get", "bob", "secret", cwd=tmp_path, env=cache)
-    assert other.returncode == 2
+    assert other.returncode == 66
     assert other.stdout == b""
 
 
 @pytest.mark.parametrize("key", ["../escape", "a/b", "", "k" * 65])
 def test_invalid_keys_are_rejected(tmp_path: Path, cache: dict[str, str], key: str) -> None:
     result = run_cli("state", "get", "alice", key, cwd=tmp_path, env=cache)
-    assert result.returncode == 2
+    assert result.returncode == 64
     assert "invalid state key name" in result.stderr.decode()
 
 
 def test_missing_upload_file(tmp_path: Path, cache: dict[str, str]) -> None:
     result = run_cli("state", "upload", "alice", "k", "--file", "nope.bin", cwd=tmp_path, env=cache)
-    assert result.returncode == 2
+    assert result.returncode == 66
     assert "nope.bin" in result.stderr.decode()
 
 

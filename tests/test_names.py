@@ -49,7 +49,7 @@ def test_rejected_names_say_which_kind_and_the_rule(
         check(bad)
     assert caught.value.message == f"invalid {kind} name {bad!r}"
     assert caught.value.hint.startswith(f"use 1-{MAX_NAME_LENGTH} characters from A-Z a-z 0-9 _ -")
-    assert caught.value.exit_code == 2
+    assert caught.value.exit_code == 64
 
 
 def test_only_state_keys_may_hold_a_dot() -> None:

@@ -94,9 +94,9 @@ def test_no_project_anywhere_above(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "faasm init" in raised.value.hint
 
 
-def test_cli_without_a_project_is_one_line_and_exit_2(tmp_path: Path) -> None:
+def test_cli_without_a_project_is_one_line_and_exit_66(tmp_path: Path) -> None:
     result = run_cli("compile", "demo", "hello", cwd=tmp_path)
-    assert result.returncode == 2
+    assert result.returncode == 66
     assert one_line_error(result.stderr) == (
         f"error: no faasm project in {tmp_path.resolve()} or any folder above it "
         "(run `faasm init` to start one here, or pass --func-dir DIR)"

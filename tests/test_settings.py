@@ -33,7 +33,7 @@ def bad(text: str, tmp_path: Path) -> BadConfig:
     project = project_with(tmp_path, text)
     with pytest.raises(BadConfig) as raised:
         settings.load(project)
-    assert raised.value.exit_code == 2
+    assert raised.value.exit_code == 78
     return raised.value
 
 

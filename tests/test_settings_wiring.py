@@ -54,7 +54,7 @@ def test_toolchain_from_faasm_toml(project: Path) -> None:
     assert ran.returncode == 0, ran.stderr.decode()
     with_settings(project, '[build]\ntoolchain = "gcc"\n')
     bad = run_cli("compile", "demo", "hello", cwd=project)
-    assert bad.returncode == 2
+    assert bad.returncode == 78
     assert one_line_error(bad.stderr) == (
         f"error: {project / 'faasm.toml'}:2: build.toolchain must be one of 'system', 'docker', "
         "not a string ('gcc') (e.g. toolchain = \"system\" under [build])"
@@ -64,7 +64,7 @@ def test_toolchain_from_faasm_toml(project: Path) -> None:
 def test_unknown_key_stops_run_with_file_and_line(project: Path) -> None:
     with_settings(project, "[limits]\n\ntimeuot = 5\n")
     result = run_cli("run", "demo", "hello", cwd=project)
-    assert result.returncode == 2
+    assert result.returncode == 78
     assert one_line_error(result.stderr) == (
         f"error: {project / 'faasm.toml'}:3: unknown key 'timeuot' in [limits] "
         "(keys of [limits]: timeout, memory_mb, output_mb)"

@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from faasm_cli import console, settings
-from faasm_cli.commands.options import FuncDirOption, OutputOption, ToolchainOption, VerboseOption
+from faasm_cli.commands.options import (
+    FuncDirOption,
+    OutputOption,
+    ToolchainOption,
+    UserArg,
+    VerboseOption,
+    complete_function,
+)
 from faasm_cli.config import Project
 from faasm_cli.console import OutputFormat
 from faasm_cli.errors import BadInput
@@ -15,9 +22,14 @@ from faasm_cli.toolchain import BuildResult, build_function, build_user
 
 
 def compile_command(
-    user: Annotated[str, typer.Argument(help="The user (folder under func/).")],
+    user: UserArg,
     function: Annotated[
-        str | None, typer.Argument(help="The function (func/USER/FUNCTION.c|cpp).")
+        str | None,
+        typer.Argument(
+            help="The function (func/USER/FUNCTION.c|cpp); none with --all.",
+            autocompletion=complete_function,
+            show_default=False,
+        ),
     ] = None,
     all_functions: Annotated[
         bool, typer.Option("--all", help="Build every function of USER.")

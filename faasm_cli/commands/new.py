@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from faasm_cli import console, scaffold
-from faasm_cli.commands.options import FuncDirOption, VerboseOption
+from faasm_cli.commands.options import FuncDirOption, UserArg, VerboseOption
 from faasm_cli.config import Project
 from faasm_cli.scaffold import Language
 
@@ -16,7 +16,7 @@ ForceOption = Annotated[bool, typer.Option("--force", help="Replace what is alre
 
 
 def new_command(
-    user: Annotated[str, typer.Argument(help="The user (folder under func/).")],
+    user: UserArg,
     function: Annotated[str, typer.Argument(help="The new function's name.")],
     lang: Annotated[
         Language,

@@ -10,6 +10,43 @@ import typer
 
 from faasm_cli import console
 from faasm_cli.console import OutputFormat
+from faasm_cli.errors import FaasmError
+
+
+def _project_names(ctx: typer.Context, user: str | None) -> list[str]:
+    """The users of the project (or, given a user, its functions) for shell completion; nothing
+    when there is no usable project, since completion must never fail loudly."""
+    from faasm_cli.config import Project
+
+    try:
+        project = Project.find(ctx.params.get("func_dir"))
+        if project is None:
+            return []
+        return project.users() if user is None else project.functions(user)
+    except FaasmError:
+        return []
+
+
+def complete_user(ctx: typer.Context, incomplete: str) -> list[str]:
+    return [name for name in _project_names(ctx, None) if name.startswith(incomplete)]
+
+
+def complete_function(ctx: typer.Context, incomplete: str) -> list[str]:
+    user = ctx.params.get("user")
+    if not user:
+        return []
+    return [name for name in _project_names(ctx, user) if name.startswith(incomplete)]
+
+
+UserArg = Annotated[
+    str, typer.Argument(help="The user (folder under func/).", autocompletion=complete_user)
+]
+FunctionArg = Annotated[
+    str,
+    typer.Argument(
+        help="The function (func/USER/FUNCTION.c|cpp|py).", autocompletion=complete_function
+    ),
+]
 
 FuncDirOption = Annotated[
     Path | None,
@@ -33,13 +70,46 @@ ToolchainOption = Annotated[
     typer.Option(
         "--toolchain",
         help="Build with the host's clang ('system') or the container image ('docker') "
-        "(default: faasm.toml's [build] toolchain, else 'system').",
+        "(default: FAASM_TOOLCHAIN, else faasm.toml's \\[build] toolchain, else 'system').",
         show_default=False,
+    ),
+]
+
+
+def _remember_output(value: OutputFormat) -> OutputFormat:
+    console.set_output(value)
+    return value
+
+
+InputOption = Annotated[
+    str | None,
+    typer.Option("--input", "-i", help="Input bytes, as text (default: empty input)."),
+]
+InputFileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--input-file",
+        help="Read the input from a file ('-' for stdin) instead of --input.",
+        show_default=False,
+    ),
+]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        help="Wall-clock limit per call, in seconds (default: FAASM_TIMEOUT, else faasm.toml's "
+        "\\[limits] timeout, else the runtime's default).",
+        min=0.001,
     ),
 ]
 OutputOption = Annotated[
     OutputFormat,
-    typer.Option("--output", "-o", help="'text' for people, 'json' for scripts."),
+    typer.Option(
+        "--output",
+        "-o",
+        help="'text' for people, 'json' for scripts (errors too: a JSON object on stdout).",
+        callback=_remember_output,
+    ),
 ]
 
 

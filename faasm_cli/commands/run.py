@@ -4,37 +4,46 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.tree import Tree
 
 from faasm_cli import console, settings
-from faasm_cli.commands.options import FuncDirOption, OutputOption, ToolchainOption, VerboseOption
+from faasm_cli.commands.options import (
+    FuncDirOption,
+    FunctionArg,
+    InputFileOption,
+    InputOption,
+    OutputOption,
+    TimeoutOption,
+    ToolchainOption,
+    UserArg,
+    VerboseOption,
+)
 from faasm_cli.config import Project
 from faasm_cli.console import OutputFormat
 from faasm_cli.local_run import exit_code, read_input, run_function
 from faasm_cli.runtime import CallResult, ChainedCall
 from faasm_cli.toolchain import is_stale
 
+if TYPE_CHECKING:
+    from rich.tree import Tree
+
 
 def run_command(
-    user: Annotated[str, typer.Argument(help="The user (folder under func/).")],
-    function: Annotated[str, typer.Argument(help="The function to run.")],
-    input_text: Annotated[
-        str | None, typer.Option("--input", "-i", help="Input bytes, as text.")
-    ] = None,
-    input_file: Annotated[
-        str | None,
-        typer.Option("--input-file", help="Read the input from a file ('-' for stdin)."),
-    ] = None,
+    user: UserArg,
+    function: FunctionArg,
+    input_text: InputOption = None,
+    input_file: InputFileOption = None,
     wasm: Annotated[
         Path | None,
-        typer.Option("--wasm", help="Run this prebuilt module instead of compiling the source."),
+        typer.Option(
+            "--wasm",
+            help="Run this prebuilt module (no project needed) instead of compiling the source.",
+            show_default=False,
+        ),
     ] = None,
-    timeout: Annotated[
-        float | None, typer.Option("--timeout", help="Wall-clock limit in seconds.", min=0.001)
-    ] = None,
+    timeout: TimeoutOption = None,
     toolchain: ToolchainOption = None,
     func_dir: FuncDirOption = None,
     output: OutputOption = OutputFormat.text,

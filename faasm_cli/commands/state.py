@@ -13,6 +13,7 @@ from faasm_cli.console import OutputFormat
 from faasm_cli.errors import BadInput, NotFound
 from faasm_cli.names import check_key, check_user
 from faasm_cli.runtime.state.store import LocalStateStore
+from faasm_cli.user_files import file_to_read, file_to_write
 
 app = typer.Typer(
     help="Manage key/value state (the local store used by `faasm run`).\n\n"
@@ -45,7 +46,10 @@ def _require_key(store: LocalStateStore, user: str, key: str) -> None:
 def get_command(
     user: UserArg,
     key: KeyArg,
-    file: Annotated[Path | None, typer.Option("--file", help="Write the value here.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Write the value here (default: stdout).", show_default=False),
+    ] = None,
     local: LocalOption = True,
     verbose: VerboseOption = False,
 ) -> None:
@@ -55,6 +59,8 @@ def get_command(
 
       faasm state get demo counter | xxd
     """
+    if file is not None:
+        file_to_write(file, "--file")
     store = _store(local)
     _require_key(store, user, key)
     value = store.get(user, key)
@@ -99,8 +105,7 @@ def upload_command(
 
       faasm state upload demo weights --file weights.bin
     """
-    if not file.is_file():
-        raise NotFound(f"file {file} does not exist", "check the path given to --file")
+    file_to_read(file, "--file")
     store = _store(local)
     data = file.read_bytes()
     store.set(user, key, data)

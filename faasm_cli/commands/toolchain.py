@@ -8,6 +8,7 @@ from faasm_cli import console, settings
 from faasm_cli.commands.options import OutputOption, ToolchainOption, VerboseOption
 from faasm_cli.config import Project
 from faasm_cli.console import OutputFormat
+from faasm_cli.errors import ExitCode
 from faasm_cli.toolchain import doctor, install
 
 app = typer.Typer(
@@ -23,7 +24,7 @@ def doctor_command(
 ) -> None:
     """Show what was found, what is missing and the exact command that fixes it.
 
-    Exit code 0 when every required part is there (docker is optional), 3 otherwise.
+    Exit code 0 when every required part is there (docker is optional), 69 otherwise.
 
     Example:
 
@@ -43,7 +44,7 @@ def doctor_command(
                 for c in checks
             ],
         )
-    raise typer.Exit(0 if all(c.ok for c in checks if c.required) else 3)
+    raise typer.Exit(0 if all(c.ok for c in checks if c.required) else ExitCode.UNAVAILABLE)
 
 
 @app.command("install")

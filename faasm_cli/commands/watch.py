@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 
 from faasm_cli import console, settings
-from faasm_cli.commands.options import FuncDirOption, OutputOption, ToolchainOption, VerboseOption
+from faasm_cli.commands.options import (
+    FuncDirOption,
+    InputFileOption,
+    InputOption,
+    OutputOption,
+    TimeoutOption,
+    ToolchainOption,
+    UserArg,
+    VerboseOption,
+    complete_function,
+)
 from faasm_cli.config import Project
 from faasm_cli.console import OutputFormat
 from faasm_cli.local_run import read_input
@@ -18,20 +28,18 @@ from faasm_cli.watch import Building, Changed, Failed, Ran, Watch, WatchEvent, w
 
 
 def watch_command(
-    user: Annotated[str, typer.Argument(help="The user (folder under func/).")],
+    user: UserArg,
     function: Annotated[
-        str | None, typer.Argument(help="The function to watch (default: all of USER's).")
-    ] = None,
-    input_text: Annotated[
-        str | None, typer.Option("--input", "-i", help="Input bytes, as text, for every run.")
-    ] = None,
-    input_file: Annotated[
         str | None,
-        typer.Option("--input-file", help="Read the input once from a file ('-' for stdin)."),
+        typer.Argument(
+            help="The function to watch (default: all of USER's).",
+            autocompletion=complete_function,
+            show_default=False,
+        ),
     ] = None,
-    timeout: Annotated[
-        float | None, typer.Option("--timeout", help="Wall-clock limit in seconds.", min=0.001)
-    ] = None,
+    input_text: InputOption = None,
+    input_file: InputFileOption = None,
+    timeout: TimeoutOption = None,
     toolchain: ToolchainOption = None,
     func_dir: FuncDirOption = None,
     output: OutputOption = OutputFormat.text,
