@@ -17,6 +17,7 @@ from faasm_cli.commands import new as new_cmd
 from faasm_cli.commands import run as run_cmd
 from faasm_cli.commands import state as state_cmd
 from faasm_cli.commands import toolchain as toolchain_cmd
+from faasm_cli.commands import watch as watch_cmd
 from faasm_cli.commands.options import VerboseOption
 from faasm_cli.errors import EXIT_CODE_MEANINGS, ExitCode, FaasmError, Interrupted
 
@@ -40,6 +41,7 @@ app.command("init")(new_cmd.init_command)
 app.command("new")(new_cmd.new_command)
 app.command("compile")(compile_cmd.compile_command)
 app.command("run")(run_cmd.run_command)
+app.command("watch")(watch_cmd.watch_command)
 app.add_typer(toolchain_cmd.app, name="toolchain")
 app.add_typer(state_cmd.app, name="state")
 app.add_typer(cache_cmd.app, name="cache")
