@@ -19,6 +19,23 @@ def median_seconds(action: Callable[[], object], runs: int, warmup: int = 1) -> 
     return statistics.median(samples)
 
 
+def interleaved_medians(
+    actions: Sequence[Callable[[], object]], runs: int, warmup: int = 1
+) -> list[float]:
+    """Medians of several actions timed in turn, round after round, so that load from other
+    processes shifts every figure alike instead of skewing their ratios."""
+    for _ in range(warmup):
+        for action in actions:
+            action()
+    samples: list[list[float]] = [[] for _ in actions]
+    for _ in range(runs):
+        for action, times in zip(actions, samples, strict=True):
+            start = time.perf_counter()
+            action()
+            times.append(time.perf_counter() - start)
+    return [statistics.median(times) for times in samples]
+
+
 def run_process(argv: Sequence[str], **kwargs: object) -> Callable[[], object]:
     """An action that runs a process to completion and fails loudly if it fails."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
 from types import FrameType
@@ -9,17 +10,54 @@ from typing import Annotated
 
 import click
 import typer
+from typer.core import TyperGroup
+from typer.main import get_command_from_info, get_group_from_info
+from typer.models import CommandInfo, TyperInfo
 
 from faasm_cli import __version__, console
-from faasm_cli.commands import cache as cache_cmd
-from faasm_cli.commands import compile as compile_cmd
-from faasm_cli.commands import new as new_cmd
-from faasm_cli.commands import run as run_cmd
-from faasm_cli.commands import state as state_cmd
-from faasm_cli.commands import toolchain as toolchain_cmd
-from faasm_cli.commands import watch as watch_cmd
 from faasm_cli.commands.options import VerboseOption
 from faasm_cli.errors import EXIT_CODE_MEANINGS, ExitCode, FaasmError, Interrupted
+
+# The verbs, in --help order: name -> (module, attribute); a function is a command, a Typer a
+# group. A verb's module is imported only when it is invoked or --help lists the verbs.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("faasm_cli.commands.new", "init_command"),
+    "new": ("faasm_cli.commands.new", "new_command"),
+    "compile": ("faasm_cli.commands.compile", "compile_command"),
+    "run": ("faasm_cli.commands.run", "run_command"),
+    "watch": ("faasm_cli.commands.watch", "watch_command"),
+    "toolchain": ("faasm_cli.commands.toolchain", "app"),
+    "state": ("faasm_cli.commands.state", "app"),
+    "cache": ("faasm_cli.commands.cache", "app"),
+}
+
+
+class _LazyGroup(TyperGroup):
+    """The root group: `faasm run` does not pay for importing every other verb's dependencies
+    (the docker SDK, rich tables, the cache walker)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*COMMANDS, *(name for name in super().list_commands(ctx) if name not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            self.add_command(_load(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+def _load(name: str) -> click.Command:
+    """The click command of verb `name`, built the way `app.command`/`app.add_typer` would."""
+    module, attribute = COMMANDS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    short, markup = app.pretty_exceptions_short, app.rich_markup_mode
+    if isinstance(target, typer.Typer):
+        return get_group_from_info(
+            TyperInfo(target, name=name), pretty_exceptions_short=short, rich_markup_mode=markup
+        )
+    return get_command_from_info(
+        CommandInfo(name, callback=target), pretty_exceptions_short=short, rich_markup_mode=markup
+    )
+
 
 app = typer.Typer(
     name="faasm",
@@ -36,15 +74,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode="rich",
+    cls=_LazyGroup,
 )
-app.command("init")(new_cmd.init_command)
-app.command("new")(new_cmd.new_command)
-app.command("compile")(compile_cmd.compile_command)
-app.command("run")(run_cmd.run_command)
-app.command("watch")(watch_cmd.watch_command)
-app.add_typer(toolchain_cmd.app, name="toolchain")
-app.add_typer(state_cmd.app, name="state")
-app.add_typer(cache_cmd.app, name="cache")
 
 
 def _print_version(value: bool) -> None:

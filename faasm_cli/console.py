@@ -6,19 +6,20 @@ function's output bytes, a table, or a JSON document.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.tree import Tree
+from typing import TYPE_CHECKING, Any
 
 from faasm_cli.errors import FaasmError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.tree import Tree
 
 
 class OutputFormat(StrEnum):
@@ -26,10 +27,17 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
-_out = Console(highlight=False, soft_wrap=True)
 _verbose = False
 _output = OutputFormat.text
+
+
+@functools.cache
+def _console(stderr: bool) -> Console:
+    """The rich console of stderr or stdout, built on first use: importing rich costs tens of
+    milliseconds that a successful `faasm run` (raw bytes only) never needs."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 def set_verbose(on: bool) -> None:
@@ -52,7 +60,7 @@ def wants_json() -> bool:
 
 
 def traceback() -> None:
-    _err.print_exception()
+    _console(stderr=True).print_exception()
 
 
 def error(problem: FaasmError | str, hint: str = "") -> None:
@@ -62,7 +70,7 @@ def error(problem: FaasmError | str, hint: str = "") -> None:
     else:
         message = problem
     suffix = f" [dim]({_escape(hint)})[/dim]" if hint else ""
-    _err.print(f"[bold red]error:[/bold red] {_escape(message)}{suffix}")
+    _console(stderr=True).print(f"[bold red]error:[/bold red] {_escape(message)}{suffix}")
 
 
 def failure(problem: FaasmError | str, exit_code: int, hint: str = "") -> None:
@@ -79,11 +87,11 @@ def failure(problem: FaasmError | str, exit_code: int, hint: str = "") -> None:
 
 
 def info(message: str) -> None:
-    _err.print(_escape(message))
+    _console(stderr=True).print(_escape(message))
 
 
 def success(message: str) -> None:
-    _err.print(f"[green]✓[/green] {_escape(message)}")
+    _console(stderr=True).print(f"[green]✓[/green] {_escape(message)}")
 
 
 def log_line(line: str) -> None:
@@ -102,7 +110,7 @@ def progress(label: str) -> Iterator[Callable[[str], None]]:
     Build-system chatter (CMake's `-- ...`, ninja's `[3/8] ...`) becomes the spinner's status line
     (printed in full with -v); every other line, such as a compiler diagnostic, is shown verbatim.
     """
-    with _err.status(_escape(label)) as status:
+    with _console(stderr=True).status(_escape(label)) as status:
 
         def log(line: str) -> None:
             if _BUILD_CHATTER.match(line) and not _verbose:
@@ -133,19 +141,23 @@ def emit_json(document: Any) -> None:
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    from rich.table import Table
+
     grid = Table(title=title, title_justify="left")
     for column in columns:
         grid.add_column(column)
     for row in rows:
         grid.add_row(*(_escape(str(cell)) for cell in row))
-    _out.print(grid)
+    _console(stderr=False).print(grid)
 
 
 def tree(label: str, build: Callable[[Tree], None]) -> None:
     """A tree on stderr (e.g. chained calls under `run -v`)."""
+    from rich.tree import Tree
+
     root = Tree(_escape(label))
     build(root)
-    _err.print(root)
+    _console(stderr=True).print(root)
 
 
 def _escape(text: str) -> str:
