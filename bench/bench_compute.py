@@ -5,10 +5,10 @@ kernel, not the set-up) and prints a checksum; the native and the wasm builds mu
 The wasm runs through `Runtime.call` with the time limit on (the default 60 s): with guard-page
 timeouts (the default) and with epoch interruption; and, to see what each mechanism costs, the
 same machine code with no time limit at all (wasmtime alone, no checks). Natively, clang-19 -O3
-runs too. All are interleaved so they see the same machine load. Printed: per-kernel medians and
-ratios to native, geo-mean and max of the ratios, each mechanism against no limit; what each
-costs at compile time (the rewrite, Cranelift) and per call; and how long after its deadline a
-spinning call stops.
+runs too. All are interleaved so they see the same machine load. Printed: the load average around
+the kernels, per-kernel medians and ratios to native, geo-mean and max of the ratios, each
+mechanism against no limit; what each costs at compile time (the rewrite, Cranelift) and per
+call; and how long after its deadline a spinning call stops.
 Run: python -m bench.bench_compute   (BENCH_RUNS=N repetitions, default 3;
 BENCH_NATIVE_FLAGS="-O3 -march=native" to let gcc use every instruction of this CPU)
 """
@@ -131,7 +131,14 @@ def _geomean(values: list[float]) -> float:
     return math.exp(statistics.fmean(math.log(v) for v in values))
 
 
+def _print_load(when: str) -> None:
+    """Wall-clock ratios drift with other work on the machine: the load says how far to trust."""
+    one, five, _ = os.getloadavg()
+    print(f"load average {when}: {one:.2f} (1 min), {five:.2f} (5 min)", flush=True)
+
+
 def kernels(native: dict[str, Path], runs: dict[str, Callable[[str], tuple[float, float]]]) -> None:
+    _print_load("before the kernels")
     samples: dict[tuple[str, str], list[float]] = {}
     for _ in range(RUNS):
         for name in native:
@@ -142,6 +149,7 @@ def kernels(native: dict[str, Path], runs: dict[str, Callable[[str], tuple[float
                 if not math.isclose(checksum, expected, rel_tol=1e-12):
                     raise SystemExit(f"{name}: {mode} checksum {checksum!r} != {expected!r}")
                 samples.setdefault((name, mode), []).append(seconds)
+    _print_load("after")
     ratios: dict[str, dict[str, float]] = {mode: {} for mode in runs}
     for name in native:
         base = statistics.median(samples[(name, "native")])
