@@ -28,7 +28,8 @@ EXIT_CODE_MEANINGS = {
     ExitCode.DATA: "what was given cannot be used: the source did not compile, a module, "
     "file or option value is unusable",
     ExitCode.NOT_FOUND: "no such function, file, project or state key",
-    ExitCode.UNAVAILABLE: "the toolchain is missing (see `faasm toolchain doctor`)",
+    ExitCode.UNAVAILABLE: "the toolchain is missing (see `faasm toolchain doctor`), or the "
+    "cluster cannot be reached or started (see `faasm cluster status`)",
     ExitCode.INTERNAL: "internal error (a bug: rerun with -v)",
     ExitCode.CANT_CREATE: "the cache directory is unusable (see FAASM_CACHE_DIR)",
     ExitCode.CONFIG: "faasm.toml, the user config or a FAASM_* variable is wrong",
@@ -83,6 +84,13 @@ class CacheUnusable(BadConfig):
 
 class ToolchainMissing(FaasmError):
     """The build toolchain (clang, wasi-libc, docker, ...) is not available."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class ClusterUnavailable(FaasmError):
+    """A cluster endpoint does not answer, or a part of a local cluster cannot be started; the
+    message names the URL or the program."""
 
     exit_code = ExitCode.UNAVAILABLE
 

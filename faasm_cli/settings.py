@@ -3,7 +3,9 @@
 Precedence is flags > environment > `faasm.toml` > user config > defaults: `load` resolves
 everything below the flags, and a command applies its own flags with `Settings.override`. Every
 setting is declared once in FIELDS; validation, the environment variables, the starter
-`faasm.toml` written by `faasm init` and the error messages all come from that table.
+`faasm.toml` written by `faasm init` and the error messages all come from that table. Named
+cluster profiles (`[profiles.NAME]`, the `[cluster]` URL keys under another name) are merged key
+by key across the files; `Settings.endpoints` picks the cluster's URLs.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import dataclasses
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,11 +65,30 @@ FIELDS = (
         "profile",
         str,
         "FAASM_PROFILE",
-        "the cluster profile (endpoints in the user config) to deploy to",
+        "the cluster profile ([profiles.NAME] in a settings file) to talk to",
         '"default"',
+    ),
+    Field(
+        "cluster",
+        "upload_url",
+        str,
+        "FAASM_UPLOAD_URL",
+        "the cluster's upload server (beats the profile's)",
+        '"http://10.0.0.5:8002"',
+    ),
+    Field(
+        "cluster",
+        "invoke_url",
+        str,
+        "FAASM_INVOKE_URL",
+        "the cluster's invoke endpoint (beats the profile's)",
+        '"http://10.0.0.5:8080"',
     ),
 )
 _TABLES = tuple(dict.fromkeys(field.table for field in FIELDS))
+PROFILES = "profiles"
+# What a profile sets: the cluster's URLs, under the same keys as in [cluster].
+PROFILE_KEYS = tuple(f.key for f in FIELDS if f.table == "cluster" and f.key.endswith("_url"))
 _HEADER = re.compile(r"^\s*\[")
 _QUOTE = '"'
 
@@ -80,6 +102,9 @@ class Settings:
     memory_mb: int | None = None
     output_mb: int | None = None
     profile: str | None = None
+    upload_url: str | None = None
+    invoke_url: str | None = None
+    profiles: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
 
     @property
     def output_bytes(self) -> int | None:
@@ -100,6 +125,37 @@ class Settings:
             self, **{name: value for name, value in flags.items() if value is not None}
         )
 
+    def endpoints(self, profile: str | None = None) -> Endpoints:
+        """The cluster's URLs: a `--profile` flag's, else `upload_url`/`invoke_url` (FAASM_*_URL
+        or [cluster]), else the configured profile's, else [profiles.default]'s, else the
+        local cluster's defaults. The command applies its URL flags on top."""
+        from faasm_cli.cluster.config import ClusterConfig  # only commands that talk to one
+
+        flagged = self._profile(profile) if profile else {}
+        chosen = self._profile(self.profile) if self.profile else self.profiles.get("default", {})
+        local = ClusterConfig()
+        upload = flagged.get("upload_url") or self.upload_url or chosen.get("upload_url")
+        invoke = flagged.get("invoke_url") or self.invoke_url or chosen.get("invoke_url")
+        return Endpoints(upload or local.upload_base, invoke or local.invoke_base)
+
+    def _profile(self, name: str) -> Mapping[str, str]:
+        if name not in self.profiles:
+            known = ", ".join(self.profiles) or "none"
+            raise BadConfig(
+                f"no cluster profile {name!r}",
+                f"profiles: {known}; define [profiles.{name}] with "
+                f"{' and '.join(PROFILE_KEYS)} in {user_config_file()} or {PROJECT_FILE}",
+            )
+        return self.profiles[name]
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a cluster answers: its upload server and its invoke endpoint."""
+
+    upload_url: str
+    invoke_url: str
+
 
 def user_config_file() -> Path:
     """The user's own defaults for every project: `FAASM_CONFIG`, or config.toml in the user
@@ -115,14 +171,24 @@ def load(project: Project | None = None) -> Settings:
     values: dict[str, Any] = {}
     user_file = user_config_file()
     if os.environ.get(USER_CONFIG_VARIABLE) or user_file.exists():
-        values.update(read_file(user_file, USER_CONFIG_VARIABLE))
+        _merge(values, read_file(user_file, USER_CONFIG_VARIABLE))
     if project is not None and project.settings_file.exists():
-        values.update(read_file(project.settings_file))
+        _merge(values, read_file(project.settings_file))
     for field in FIELDS:
         raw = os.environ.get(field.variable)
         if raw:
             values[field.key] = _from_variable(field, raw)
     return Settings(**values)
+
+
+def _merge(values: dict[str, Any], later: dict[str, Any]) -> None:
+    """`later` over `values`; a profile set in both files is merged key by key."""
+    profiles = {name: dict(keys) for name, keys in values.get(PROFILES, {}).items()}
+    for name, keys in later.pop(PROFILES, {}).items():
+        profiles.setdefault(name, {}).update(keys)
+    values.update(later)
+    if profiles:
+        values[PROFILES] = profiles
 
 
 def read_file(path: Path, named_by: str = "") -> dict[str, Any]:
@@ -147,6 +213,9 @@ def _validate(path: Path, text: str, document: dict[str, Any]) -> dict[str, Any]
     by_key = {(field.table, field.key): field for field in FIELDS}
     values: dict[str, Any] = {}
     for table, entries in document.items():
+        if table == PROFILES:
+            values[PROFILES] = _profiles(path, text, entries)
+            continue
         if table not in _TABLES:
             raise _unknown_table(path, text, table)
         if not isinstance(entries, dict):
@@ -170,6 +239,34 @@ def _validate(path: Path, text: str, document: dict[str, Any]) -> dict[str, Any]
                 )
             values[key] = float(value) if field.kind is float else value
     return values
+
+
+def _profiles(path: Path, text: str, entries: object) -> dict[str, dict[str, str]]:
+    """`[profiles.NAME]` tables: each sets some of PROFILE_KEYS to an http(s) URL."""
+    example = f'e.g. [profiles.lab] then {PROFILE_KEYS[0]} = "http://10.0.0.5:8002"'
+    if not isinstance(entries, dict):
+        raise BadConfig(f"{_where(path, text, '', PROFILES)}: {PROFILES} must be tables", example)
+    profiles: dict[str, dict[str, str]] = {}
+    for name, keys in entries.items():
+        table = f"{PROFILES}.{name}"
+        if not isinstance(keys, dict):
+            raise BadConfig(
+                f"{_where(path, text, PROFILES, name)}: {table} must be a table", example
+            )
+        for key, value in keys.items():
+            if key not in PROFILE_KEYS:
+                raise BadConfig(
+                    f"{_where(path, text, table, key)}: unknown key {key!r} in [{table}]",
+                    f"keys of a profile: {', '.join(PROFILE_KEYS)}",
+                )
+            if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+                raise BadConfig(
+                    f"{_where(path, text, table, key)}: {table}.{key} must be an http(s) URL, "
+                    f"not {_describe(value)}",
+                    example,
+                )
+        profiles[name] = dict(keys)
+    return profiles
 
 
 def _unknown_table(path: Path, text: str, name: str) -> BadConfig:
@@ -254,4 +351,8 @@ def starter_file() -> str:
         for field in (f for f in FIELDS if f.table == table):
             parts.append(f"# {field.meaning}; env {field.variable}\n")
             parts.append(f"# {field.key} = {field.example}\n")
+    parts.append('\n# A named cluster (`--profile lab`, or profile = "lab" above):\n')
+    parts.append(f"# [{PROFILES}.lab]\n")
+    for key in PROFILE_KEYS:
+        parts.append(f"# {key} = {next(f.example for f in FIELDS if f.key == key)}\n")
     return "".join(parts)
