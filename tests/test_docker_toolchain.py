@@ -151,7 +151,7 @@ def test_image_build_failure_is_toolchain_missing(docker_toolchain: DockerBacken
     lines: list[str] = []
     with pytest.raises(ToolchainMissing) as caught:
         build_image(lines.append, base_image="faasm/no-such-base:none")
-    assert "building the docker toolchain image failed" in caught.value.message
+    assert "building the docker image faasm/toolchain" in caught.value.message
     assert "faasm/no-such-base:none" in caught.value.hint
     assert any("FROM" in line for line in lines)  # progress was streamed
     assert DockerBackend().identity() == before  # the good image keeps its tag

@@ -20,7 +20,7 @@ import tarfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from faasm_cli import __version__
 from faasm_cli.config import toolchain_dir
@@ -317,22 +317,44 @@ def _build_hint(base: str | None) -> str:
 
 def build_image(on_log: LogFn, base_image: str | None = None, client: Any = None) -> str:
     """Build the toolchain image (host network, to reach the Debian mirror); its id."""
-    from docker.errors import DockerException
-
     client = client or connect()
     base = base_image or default_base_image(client)
     buildargs = {"PACKAGES": " ".join(SYSTEM_PACKAGES)}
     if base:
         buildargs["BASE_IMAGE"] = base
     on_log(f"building {IMAGE} from {dockerfile_path()} on {base or 'the default base image'}")
+    return stream_build(
+        client,
+        _context_tar(),
+        IMAGE,
+        buildargs,
+        {DOCKERFILE_LABEL: dockerfile_digest()},
+        on_log,
+        _build_hint(base),
+    )
+
+
+def stream_build(
+    client: Any,
+    context: IO[bytes],
+    tag: str,
+    buildargs: dict[str, str],
+    labels: dict[str, str],
+    on_log: LogFn,
+    hint: str,
+) -> str:
+    """Build `tag` from a context tar on the host network (to reach the Debian mirror), its log
+    streamed line by line to `on_log`; the image id. A failed step is one ToolchainMissing."""
+    from docker.errors import DockerException
+
     image_id: str | None = None
     try:
         progress = client.api.build(
-            fileobj=_context_tar(),
+            fileobj=context,
             custom_context=True,
-            tag=IMAGE,
+            tag=tag,
             buildargs=buildargs,
-            labels={DOCKERFILE_LABEL: dockerfile_digest()},
+            labels=labels,
             network_mode="host",
             rm=True,
             forcerm=True,
@@ -343,8 +365,7 @@ def build_image(on_log: LogFn, base_image: str | None = None, client: Any = None
             if "error" in chunk:
                 detail = chunk.get("errorDetail", {}).get("message") or chunk["error"]
                 raise ToolchainMissing(
-                    f"building the docker toolchain image failed: {str(detail).strip()}",
-                    _build_hint(base),
+                    f"building the docker image {tag} failed: {str(detail).strip()}", hint
                 )
             text = chunk.get("stream") or chunk.get("status")
             if text:
@@ -355,10 +376,10 @@ def build_image(on_log: LogFn, base_image: str | None = None, client: Any = None
             if isinstance(aux, dict) and "ID" in aux:
                 image_id = str(aux["ID"])
         if image_id is None:
-            image_id = str(client.images.get(IMAGE).id)
+            image_id = str(client.images.get(tag).id)
     except DockerException as exc:
         raise ToolchainMissing(
-            f"building the docker toolchain image failed: {exc}", DAEMON_HINT
+            f"building the docker image {tag} failed: {exc}", DAEMON_HINT
         ) from exc
     return image_id
 
