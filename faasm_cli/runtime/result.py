@@ -11,6 +11,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+from faasm_cli.errors import BadInput
 from faasm_cli.message import Message, json_name
 
 EXEC_HOST = socket.gethostname()
@@ -48,6 +49,22 @@ class ChainedCall:
             json_name("duration_s"): self.duration_s,
             "chained": [child.to_json() for child in self.children],
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChainedCall:
+        """Parse `to_json`'s form back (a cluster worker rebuilds trees from stored results)."""
+        call = Message.from_json(data)
+        return cls(
+            id=call.id,
+            user=call.user,
+            function=call.function,
+            idx=call.idx,
+            return_value=call.return_value,
+            duration_s=call.duration_s,
+            failed=call.failed,
+            error=call.error,
+            children=[cls.from_json(child) for child in data.get("chained", [])],
+        )
 
 
 @dataclass(slots=True)
@@ -91,3 +108,30 @@ class CallResult:
         out["stderr"] = self.stderr
         out["chained"] = [call.to_json() for call in self.chained]
         return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CallResult:
+        """Parse `to_json`'s form back (results stored by a cluster worker); BadInput if it is
+        not one."""
+        message = Message.from_json(data)
+        return cls(
+            message.output_data,
+            message.return_value,
+            _text(data, "stdout"),
+            _text(data, "stderr"),
+            message.duration_s,
+            message.failed,
+            message.error,
+            message.id,
+            [ChainedCall.from_json(call) for call in data.get("chained", [])],
+            message,
+            message.exec_host,
+            message.finish_timestamp,
+        )
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        raise BadInput(f"result field {key!r} must be a string")
+    return value
