@@ -63,6 +63,11 @@ def started(call_id: int) -> str:
     return f"{PREFIX}:started:{call_id}"
 
 
+def attempts(call_id: int) -> str:
+    """INCR each time a worker running the call died: the call is FAILED at the cap."""
+    return f"{PREFIX}:attempts:{call_id}"
+
+
 # ---- workers ------------------------------------------------------------------------------------
 
 WORKERS = f"{PREFIX}:workers"
@@ -92,6 +97,16 @@ def worker_stats(worker_id: str) -> str:
 def warm(user: str, function: str) -> str:
     """Set of worker ids that have the function loaded."""
     return f"{PREFIX}:warm:{user}:{function}"
+
+
+def worker_warm(worker_id: str) -> str:
+    """Set of `<user>/<function>` the worker has loaded (the inverse of `warm`)."""
+    return f"{PREFIX}:warm-of:{worker_id}"
+
+
+def reaping(worker_id: str) -> str:
+    """The lock a live worker holds while it re-places a dead worker's calls."""
+    return f"{PREFIX}:reaping:{worker_id}"
 
 
 # ---- functions ----------------------------------------------------------------------------------
