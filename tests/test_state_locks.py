@@ -13,7 +13,24 @@ import pytest
 
 from faasm_cli.runtime.state.locks import ReadWriteLock
 from faasm_cli.runtime.state.memory import MemoryBackend, MemoryStateStore
-from faasm_cli.runtime.state.store import LocalStateStore, StateError
+from faasm_cli.runtime.state.store import (
+    LocalStateStore,
+    ReplicatedStateStore,
+    StateBackend,
+    StateError,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ReplicatedStateStore:
+    """tests/cluster/test_cluster_state_contract.py runs the tests using it over Redis."""
+    return LocalStateStore(tmp_path / "state")
+
+
+@pytest.fixture
+def expiring_backend() -> StateBackend:
+    """A backend whose leases expire (the disk's `flock` never does); Redis in the cluster."""
+    return MemoryBackend()
 
 
 def test_readers_share_and_writers_exclude() -> None:
@@ -77,8 +94,7 @@ def test_store_lock_timeouts_name_the_key(tmp_path: Path) -> None:
     assert not read.held
 
 
-def test_global_lock_excludes_threads_of_one_process(tmp_path: Path) -> None:
-    store = LocalStateStore(tmp_path / "state")
+def test_global_lock_excludes_threads_of_one_process(store: ReplicatedStateStore) -> None:
     lease = store.lock_global("demo", "k", 0.1)
     outcome: list[str] = []
     thread = threading.Thread(target=lambda: outcome.append(_try_global(store, 0.1)))
@@ -90,7 +106,7 @@ def test_global_lock_excludes_threads_of_one_process(tmp_path: Path) -> None:
     assert store.lock_global("demo", "other", 0.1).held  # per key
 
 
-def _try_global(store: LocalStateStore, timeout: float) -> str:
+def _try_global(store: ReplicatedStateStore, timeout: float) -> str:
     try:
         store.lock_global("demo", "k", timeout).release()
     except StateError:
@@ -150,8 +166,10 @@ def test_global_lock_of_a_killed_process_is_released(tmp_path: Path) -> None:
     store.lock_global("demo", "k", 2).release()
 
 
-def test_a_lease_of_a_dead_owner_expires_and_its_late_release_frees_nothing() -> None:
-    backend = MemoryBackend()
+def test_a_lease_of_a_dead_owner_expires_and_its_late_release_frees_nothing(
+    expiring_backend: StateBackend,
+) -> None:
+    backend = expiring_backend
     dead = backend.lock("demo", "k", timeout=1, ttl=0.2)  # its owner never releases it
     assert dead is not None and dead.held
     start = time.monotonic()
@@ -168,8 +186,8 @@ def test_a_lease_of_a_dead_owner_expires_and_its_late_release_frees_nothing() ->
     again.release()
 
 
-def test_renewing_keeps_a_lease_past_its_first_expiry() -> None:
-    backend = MemoryBackend()
+def test_renewing_keeps_a_lease_past_its_first_expiry(expiring_backend: StateBackend) -> None:
+    backend = expiring_backend
     lease = backend.lock("demo", "k", timeout=1, ttl=0.2)
     assert lease is not None
     for _ in range(4):
@@ -181,11 +199,11 @@ def test_renewing_keeps_a_lease_past_its_first_expiry() -> None:
     assert not lease.held and not lease.renew(1)
 
 
-def test_global_leases_carry_distinct_owner_tokens(tmp_path: Path) -> None:
-    for store in (LocalStateStore(tmp_path / "state"), MemoryStateStore()):
-        first = store.lock_global("demo", "k", 1)
+def test_global_leases_carry_distinct_owner_tokens(store: ReplicatedStateStore) -> None:
+    for each in (store, MemoryStateStore()):
+        first = each.lock_global("demo", "k", 1)
         first.release()
-        second = store.lock_global("demo", "k", 1)
+        second = each.lock_global("demo", "k", 1)
         assert first.token and second.token and first.token != second.token
         assert second.held and second.renew(10)
         second.release()

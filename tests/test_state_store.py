@@ -23,20 +23,29 @@ from faasm_cli.runtime.state.store import (
     StateError,
 )
 
+StoreFactory = Callable[[], ReplicatedStateStore]
+
 
 @pytest.fixture
-def store(tmp_path: Path) -> LocalStateStore:
-    return LocalStateStore(tmp_path / "state")
+def open_store(tmp_path: Path) -> StoreFactory:
+    """Each call: a new store over the same durable state, as another process would see it.
+    tests/cluster/test_cluster_state_contract.py runs the tests using it over Redis."""
+    return lambda: LocalStateStore(tmp_path / "state")
 
 
-def test_missing_key_reads_zeros_and_has_size_zero(store: LocalStateStore) -> None:
+@pytest.fixture
+def store(open_store: StoreFactory) -> ReplicatedStateStore:
+    return open_store()
+
+
+def test_missing_key_reads_zeros_and_has_size_zero(store: ReplicatedStateStore) -> None:
     assert store.size("demo", "nothing") == 0
     assert store.get("demo", "nothing") == b""
     assert store.read("demo", "nothing", 16, 4, 8) == bytes(8)
     assert store.keys("demo") == []
 
 
-def test_set_get_and_size(store: LocalStateStore) -> None:
+def test_set_get_and_size(store: ReplicatedStateStore) -> None:
     store.set("demo", "k", b"hello")
     assert store.get("demo", "k") == b"hello"
     assert store.size("demo", "k") == 5
@@ -46,7 +55,7 @@ def test_set_get_and_size(store: LocalStateStore) -> None:
     assert store.read("demo", "k", 5, 0, 5) == b"hi\0\0\0"
 
 
-def test_offset_write_grows_to_total_and_reads_back(store: LocalStateStore) -> None:
+def test_offset_write_grows_to_total_and_reads_back(store: ReplicatedStateStore) -> None:
     store.write("demo", "k", 10, 4, b"abc")
     assert store.size("demo", "k") == 10
     assert store.get("demo", "k") == b"\0\0\0\0abc\0\0\0"
@@ -60,7 +69,7 @@ def test_offset_write_grows_to_total_and_reads_back(store: LocalStateStore) -> N
     [(8, 6, 4), (8, 9, 0), (8, -1, 2), (8, 0, -1), (-1, 0, 0), (8, 0, 9)],
 )
 def test_out_of_range_offsets_fail_naming_everything(
-    store: LocalStateStore, total: int, offset: int, length: int
+    store: ReplicatedStateStore, total: int, offset: int, length: int
 ) -> None:
     attempts: list[Callable[[], object]] = [
         lambda: store.read("demo", "k", total, offset, length),
@@ -78,20 +87,20 @@ def test_out_of_range_offsets_fail_naming_everything(
     assert store.size("demo", "k") == 0
 
 
-def test_state_error_is_both_a_failed_call_and_a_user_error(store: LocalStateStore) -> None:
+def test_state_error_is_both_a_failed_call_and_a_user_error(store: ReplicatedStateStore) -> None:
     with pytest.raises(CallFailed):
         store.read("demo", "k", 4, 2, 4)
     with pytest.raises(FaasmError):
         store.read("demo", "k", 4, 2, 4)
 
 
-def test_value_size_is_limited(store: LocalStateStore) -> None:
+def test_value_size_is_limited(store: ReplicatedStateStore) -> None:
     with pytest.raises(StateError, match="exceeds the limit"):
         store.write("demo", "big", MAX_VALUE_BYTES + 1, 0, b"x")
 
 
 @pytest.mark.parametrize("key", ["", "..", ".", "a/b", "../x", "k" * 65, "sp ace", "nul\0"])
-def test_invalid_keys_are_rejected(store: LocalStateStore, key: str) -> None:
+def test_invalid_keys_are_rejected(store: ReplicatedStateStore, key: str) -> None:
     with pytest.raises(InvalidName):
         store.set("demo", key, b"x")
     with pytest.raises(InvalidName):
@@ -101,14 +110,16 @@ def test_invalid_keys_are_rejected(store: LocalStateStore, key: str) -> None:
 
 
 @pytest.mark.parametrize("user", ["", "..", "a/b", "x.y", "../demo"])
-def test_invalid_users_are_rejected(store: LocalStateStore, user: str) -> None:
+def test_invalid_users_are_rejected(store: ReplicatedStateStore, user: str) -> None:
     with pytest.raises(InvalidName):
         store.set(user, "k", b"x")
     with pytest.raises(InvalidName):
         store.lock_global(user, "k", 0.1)
 
 
-def test_users_never_see_each_others_values(store: LocalStateStore, tmp_path: Path) -> None:
+def test_users_never_see_each_others_values(
+    store: ReplicatedStateStore, open_store: StoreFactory
+) -> None:
     store.set("alice", "secret", b"alice's")
     store.append("alice", "log", b"entry")
     store.flush()
@@ -117,22 +128,28 @@ def test_users_never_see_each_others_values(store: LocalStateStore, tmp_path: Pa
     with pytest.raises(StateError):
         store.read_appended("bob", "log", 1)
     assert store.keys("bob") == []
-    # Even a fresh process-level view of the same root keeps them apart.
-    other = LocalStateStore(tmp_path / "state")
+    # Even a fresh process-level view of the same durable state keeps them apart.
+    other = open_store()
     assert other.get("bob", "secret") == b""
     assert other.get("alice", "secret") == b"alice's"
+    assert other.keys("bob") == [] and other.keys("alice") == ["log", "secret"]
+
+
+def test_each_user_has_a_folder_of_its_own(store: ReplicatedStateStore, tmp_path: Path) -> None:
+    store.set("alice", "secret", b"alice's")
+    store.flush()
     assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["alice"]
 
 
-def test_values_persist_across_store_instances(tmp_path: Path) -> None:
-    first = LocalStateStore(tmp_path / "state")
+def test_values_persist_across_store_instances(open_store: StoreFactory) -> None:
+    first = open_store()
     first.set("demo", "pushed", b"one")
     first.push("demo", "pushed")
     first.set("demo", "flushed", b"two")
     first.write("demo", "ranged", 6, 2, b"ab")
-    assert LocalStateStore(tmp_path / "state").get("demo", "flushed") == b""  # not yet durable
+    assert open_store().get("demo", "flushed") == b""  # not yet durable
     first.flush()
-    second = LocalStateStore(tmp_path / "state")
+    second = open_store()
     assert second.get("demo", "pushed") == b"one"
     assert second.get("demo", "flushed") == b"two"
     assert second.get("demo", "ranged") == b"\0\0ab\0\0"
@@ -143,17 +160,17 @@ def test_default_root_is_under_the_cache_dir(isolated_cache: Path) -> None:
     assert LocalStateStore().root == isolated_cache / "state"
 
 
-def test_reading_never_persists_anything(tmp_path: Path) -> None:
-    store = LocalStateStore(tmp_path / "state")
+def test_reading_never_persists_anything(open_store: StoreFactory) -> None:
+    store = open_store()
     store.read("demo", "k", 8, 0, 8)
     store.size("demo", "j")
     store.flush()
-    assert LocalStateStore(tmp_path / "state").keys("demo") == []
+    assert open_store().keys("demo") == []
 
 
-def test_pull_refreshes_from_another_process_writes(tmp_path: Path) -> None:
-    reader = LocalStateStore(tmp_path / "state")
-    writer = LocalStateStore(tmp_path / "state")
+def test_pull_refreshes_from_another_process_writes(open_store: StoreFactory) -> None:
+    reader = open_store()
+    writer = open_store()
     assert reader.get("demo", "k") == b""
     writer.set("demo", "k", b"fresh value")
     writer.push("demo", "k")
@@ -167,43 +184,43 @@ def test_pull_refreshes_from_another_process_writes(tmp_path: Path) -> None:
     assert reader.read("demo", "k", 11, 0, 11) == b"short" + bytes(6)
 
 
-def test_pull_of_a_key_never_pushed_keeps_the_local_value(store: LocalStateStore) -> None:
+def test_pull_of_a_key_never_pushed_keeps_the_local_value(store: ReplicatedStateStore) -> None:
     store.set("demo", "local", b"mine")
     store.pull("demo", "local")
     assert store.get("demo", "local") == b"mine"
 
 
-def test_push_partial_keeps_other_writers_ranges(tmp_path: Path) -> None:
-    left = LocalStateStore(tmp_path / "state")
-    right = LocalStateStore(tmp_path / "state")
+def test_push_partial_keeps_other_writers_ranges(open_store: StoreFactory) -> None:
+    left = open_store()
+    right = open_store()
     left.write("demo", "shared", 8, 0, b"LLLL")
     right.write("demo", "shared", 8, 4, b"RRRR")
     left.push_partial("demo", "shared")
     right.push_partial("demo", "shared")
-    assert LocalStateStore(tmp_path / "state").get("demo", "shared") == b"LLLLRRRR"
+    assert open_store().get("demo", "shared") == b"LLLLRRRR"
     # A full push replaces the whole value, the other side's range included.
     left.push("demo", "shared")
-    assert LocalStateStore(tmp_path / "state").get("demo", "shared") == b"LLLL\0\0\0\0"
+    assert open_store().get("demo", "shared") == b"LLLL\0\0\0\0"
 
 
-def test_push_partial_sends_only_flagged_ranges(tmp_path: Path) -> None:
-    store = LocalStateStore(tmp_path / "state")
+def test_push_partial_sends_only_flagged_ranges(open_store: StoreFactory) -> None:
+    store = open_store()
     store.set("demo", "v", b"aaaaaaaa")
     store.push("demo", "v")
-    other = LocalStateStore(tmp_path / "state")
+    other = open_store()
     other.write("demo", "v", 8, 0, b"bbbbbbbb")
     other.push("demo", "v")
     store.write("demo", "v", 8, 2, b"cc")
     store.flag_dirty("demo", "v", 8, 6, 1)
     store.push_partial("demo", "v")
-    assert LocalStateStore(tmp_path / "state").get("demo", "v") == b"bbccbbab"
+    assert open_store().get("demo", "v") == b"bbccbbab"
 
 
-def test_append_read_clear_in_order_and_persisted(tmp_path: Path) -> None:
-    store = LocalStateStore(tmp_path / "state")
+def test_append_read_clear_in_order_and_persisted(open_store: StoreFactory) -> None:
+    store = open_store()
     for element in (b"ab", b"", b"cdef", bytes(range(256)) * 4):
         store.append("demo", "log", element)
-    other = LocalStateStore(tmp_path / "state")
+    other = open_store()
     assert other.read_appended("demo", "log", 2) == [b"ab", b""]
     assert other.read_appended("demo", "log", 4)[2:] == [b"cdef", bytes(range(256)) * 4]
     assert other.keys("demo") == ["log"]
@@ -211,7 +228,7 @@ def test_append_read_clear_in_order_and_persisted(tmp_path: Path) -> None:
     assert store.read_appended("demo", "log", 0) == []
 
 
-def test_reading_more_appended_elements_than_exist_fails(store: LocalStateStore) -> None:
+def test_reading_more_appended_elements_than_exist_fails(store: ReplicatedStateStore) -> None:
     store.append("demo", "log", b"one")
     with pytest.raises(StateError, match="has 1 appended elements, 2 requested"):
         store.read_appended("demo", "log", 2)
@@ -230,22 +247,22 @@ def test_torn_trailing_append_record_is_ignored(tmp_path: Path) -> None:
         store.read_appended("demo", "log", 2)
 
 
-def test_delete_forgets_value_and_appended(tmp_path: Path) -> None:
-    store = LocalStateStore(tmp_path / "state")
+def test_delete_forgets_value_and_appended(open_store: StoreFactory) -> None:
+    store = open_store()
     store.set("demo", "k", b"value")
     store.append("demo", "k", b"element")
     store.flush()
     store.delete("demo", "k")
     assert store.get("demo", "k") == b""
     assert store.keys("demo") == []
-    assert LocalStateStore(tmp_path / "state").size("demo", "k") == 0
+    assert open_store().size("demo", "k") == 0
 
 
-def test_close_flushes(tmp_path: Path) -> None:
-    store = LocalStateStore(tmp_path / "state")
+def test_close_flushes(open_store: StoreFactory) -> None:
+    store = open_store()
     store.set("demo", "k", b"kept")
     store.close()
-    assert LocalStateStore(tmp_path / "state").get("demo", "k") == b"kept"
+    assert open_store().get("demo", "k") == b"kept"
 
 
 _WRITER = textwrap.dedent(
@@ -316,11 +333,11 @@ def test_both_stores_keep_the_same_contract(any_store: ReplicatedStateStore) -> 
     store.close()
 
 
-def test_size_and_range_reads_do_not_load_the_value(tmp_path: Path) -> None:
-    store = LocalStateStore(tmp_path / "state")
+def test_size_and_range_reads_do_not_load_the_value(open_store: StoreFactory) -> None:
+    store = open_store()
     store.set("demo", "big", bytes(range(256)) * 64)
     store.flush()
-    reader = LocalStateStore(tmp_path / "state")
+    reader = open_store()
     assert reader.size("demo", "big") == 16384
     assert reader.read("demo", "big", 16384, 300, 4) == bytes([44, 45, 46, 47])
     # Not replicated: a value changed on disk since is seen as it is now.

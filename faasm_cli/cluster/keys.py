@@ -30,6 +30,12 @@ def appended_prefix(user: str) -> str:
     return f"{PREFIX}:append:{user}:"
 
 
+def state_temp(user: str, key: str, token: str) -> str:
+    """A scratch copy of a value (a streamed upload before its RENAME, a snapshot being read in
+    pieces); outside both state prefixes, so `keys` never lists it, and given an expiry."""
+    return f"{PREFIX}:state-tmp:{user}:{key}:{token}"
+
+
 def lock(user: str, key: str) -> str:
     """A key's global lock (redis-py `Lock`: a token with a time-to-live)."""
     return f"{PREFIX}:lock:{user}:{key}"
