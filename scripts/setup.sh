@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up a Debian bookworm machine (as root) to build and run faasm functions: this package with
-# its test extras, then the wasm toolchain from Debian's packages (`faasm toolchain install`, whose
-# package list is the one the doctor checks). `--docker` also starts a Docker daemon and builds the
-# container toolchain image.
+# its test extras, then the wasm toolchain and the cluster's redis-server from Debian's packages
+# (`faasm toolchain install`, whose package lists are the ones the doctor checks). `--docker` also
+# starts a Docker daemon and builds the container toolchain image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +11,10 @@ python3 -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
   | grep -v -e '^WARNING: Running pip as' -e "^WARNING: Location 'file" >&2 || true
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
 
-if ! python3 -m faasm_cli toolchain doctor >/dev/null 2>&1; then
-  echo "setup: installing the wasm toolchain (Debian packages)" >&2
+# The doctor's exit status covers the required toolchain only; redis-server (the cluster's, an
+# optional check: packages.CLUSTER_TOOL_PACKAGES) is looked for separately.
+if ! python3 -m faasm_cli toolchain doctor >/dev/null 2>&1 || ! command -v redis-server >/dev/null; then
+  echo "setup: installing the wasm toolchain and redis-server (Debian packages)" >&2
   python3 -m faasm_cli toolchain install
 fi
 

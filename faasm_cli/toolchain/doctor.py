@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from faasm_cli.errors import FaasmError
 from faasm_cli.toolchain.packages import (
+    CLUSTER_TOOL_PACKAGES,
     NATIVE_TOOL_PACKAGES,
     TOOL_PACKAGES,
     WASM_COMPONENTS,
@@ -19,8 +20,8 @@ from faasm_cli.toolchain.packages import (
 class Check:
     """One line of the doctor's report. `fix` is a command to paste, empty when ok.
 
-    `required` is False for what only some commands need (native builds, the docker toolchain):
-    the system toolchain is usable when every required check is ok.
+    `required` is False for what only some commands need (native builds, the docker toolchain,
+    the local cluster): the system toolchain is usable when every required check is ok.
     """
 
     name: str
@@ -91,10 +92,12 @@ def _docker_check() -> Check:
 
 
 def doctor(*, include_docker: bool = True) -> list[Check]:
-    """Check the system toolchain, native build tools and (optionally) the docker toolchain."""
+    """Check the system toolchain, native build tools, the cluster's redis-server and
+    (optionally) the docker toolchain."""
     checks = _wasm_checks()
     checks += _tool_checks(TOOL_PACKAGES, "", required=True)
     checks += _tool_checks(NATIVE_TOOL_PACKAGES, "native builds", required=False)
+    checks += _tool_checks(CLUSTER_TOOL_PACKAGES, "cluster", required=False)
     if include_docker:
         checks.append(_docker_check())
     return checks

@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Callable
 
 from faasm_cli.errors import ToolchainMissing
-from faasm_cli.toolchain.packages import SYSTEM_PACKAGES, apt_install_command
+from faasm_cli.toolchain.packages import CLUSTER_PACKAGES, SYSTEM_PACKAGES, apt_install_command
 from faasm_cli.toolchain.system_backend import SystemBackend
 
 
@@ -24,7 +24,8 @@ def _apt_install(on_log: Callable[[str], None]) -> None:
 
     runner = SystemBackend()
     env_argv = ["env", "DEBIAN_FRONTEND=noninteractive"]
-    argv = [*env_argv, "apt-get", "install", "-y", "--no-install-recommends", *SYSTEM_PACKAGES]
+    packages = (*SYSTEM_PACKAGES, *CLUSTER_PACKAGES)
+    argv = [*env_argv, "apt-get", "install", "-y", "--no-install-recommends", *packages]
     if runner.run(argv, Path("/"), on_log) != 0:
         # Package lists may be missing or stale (fresh containers): refresh once and retry.
         on_log("apt-get install failed; running apt-get update and retrying")
@@ -32,15 +33,16 @@ def _apt_install(on_log: Callable[[str], None]) -> None:
         if runner.run(argv, Path("/"), on_log) != 0:
             raise ToolchainMissing(
                 "apt-get could not install the toolchain packages",
-                f"see the apt output above; then `{apt_install_command()}`",
+                f"see the apt output above; then `{apt_install_command(packages)}`",
             )
 
 
 def install(*, backend: str = "system", on_log: Callable[[str], None] = _no_log) -> None:
     """Install the toolchain for `backend`.
 
-    system: apt-get install the Debian packages when running as root with apt; otherwise fall
-    back to building the container image (the docker backend then needs nothing on the host).
+    system: apt-get install the Debian packages (the toolchain's and the cluster's redis-server)
+    when running as root with apt; otherwise fall back to building the container image (the
+    docker backend then needs nothing on the host; the cluster still needs redis-server).
     docker: build the toolchain image.
     """
     if backend == "system":

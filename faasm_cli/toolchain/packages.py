@@ -77,6 +77,12 @@ SYSTEM_PACKAGES: tuple[str, ...] = (
 )
 
 
+# The cluster (`faasm cluster up`, the cluster tests) runs Debian's redis-server, looked up on
+# PATH. Installed with the toolchain on the host, but not part of the compile-only container image.
+CLUSTER_TOOL_PACKAGES: dict[str, str] = {"redis-server": "redis-server"}
+CLUSTER_PACKAGES: tuple[str, ...] = tuple(CLUSTER_TOOL_PACKAGES.values())
+
+
 def apt_install_command(packages: tuple[str, ...] | list[str] = SYSTEM_PACKAGES) -> str:
     """The exact command that installs `packages` (sudo when not root)."""
     prefix = "" if os.geteuid() == 0 else "sudo "
