@@ -1,4 +1,5 @@
 """Invoke tasks for contributors and CI: `inv compile demo hello`, `inv run demo hello`,
+`inv cluster-up`, `inv upload demo hello`, `inv invoke demo hello`, `inv cluster-down`,
 `inv test`, `inv lint`, `inv bench`. Each calls the same code paths as the `faasm` CLI.
 
 Every task builds an argv list and runs it without a shell, so an argument such as
@@ -43,6 +44,30 @@ def compile_all(c: Context, user: str, toolchain: str = "system") -> None:
 def run(c: Context, user: str, function: str, input: str = "") -> None:
     """Run a function locally: inv run demo hello [--input TEXT]."""
     _run([*FAASM, "run", user, function, "--input", input])
+
+
+@task(positional=["user", "function"])
+def upload(c: Context, user: str, function: str = "", all: bool = False) -> None:
+    """Upload a function to the cluster (compiled first if stale): inv upload demo hello."""
+    _run([*FAASM, "upload", user, *([function] if function else []), *(["--all"] if all else [])])
+
+
+@task(positional=["user", "function"])
+def invoke(c: Context, user: str, function: str, input: str = "", async_: bool = False) -> None:
+    """Invoke a function on the cluster: inv invoke demo hello [--input TEXT] [--async]."""
+    _run([*FAASM, "invoke", user, function, "--input", input, *(["--async"] if async_ else [])])
+
+
+@task(name="cluster-up")
+def cluster_up(c: Context, workers: int = 2) -> None:
+    """Start a local cluster in the background: inv cluster-up [--workers 3]."""
+    _run([*FAASM, "cluster", "up", "--workers", str(workers), "--detach"])
+
+
+@task(name="cluster-down")
+def cluster_down(c: Context) -> None:
+    """Stop the local cluster: inv cluster-down."""
+    _run([*FAASM, "cluster", "down"])
 
 
 @task

@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compile": ("faasm_cli.commands.compile", "compile_command"),
     "run": ("faasm_cli.commands.run", "run_command"),
     "watch": ("faasm_cli.commands.watch", "watch_command"),
+    "upload": ("faasm_cli.commands.upload", "upload_command"),
+    "invoke": ("faasm_cli.commands.invoke", "invoke_command"),
+    "status": ("faasm_cli.commands.status", "status_command"),
+    "cluster": ("faasm_cli.commands.cluster", "app"),
     "toolchain": ("faasm_cli.commands.toolchain", "app"),
     "state": ("faasm_cli.commands.state", "app"),
     "cache": ("faasm_cli.commands.cache", "app"),
@@ -66,6 +70,7 @@ app = typer.Typer(
     "  faasm init hello-faasm && cd hello-faasm && faasm new demo hello\n\n"
     "  faasm compile demo hello\n\n"
     "  faasm run demo echo --input 'hi there'\n\n"
+    "  faasm cluster up --detach && faasm upload demo hello && faasm invoke demo hello\n\n"
     "  faasm toolchain doctor",
     epilog="Exit codes: 0, or what the function returned (`faasm run`); the command's own "
     "failures are 64-78 and 130:\n\n"

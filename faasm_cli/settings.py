@@ -125,18 +125,32 @@ class Settings:
             self, **{name: value for name, value in flags.items() if value is not None}
         )
 
-    def endpoints(self, profile: str | None = None) -> Endpoints:
-        """The cluster's URLs: a `--profile` flag's, else `upload_url`/`invoke_url` (FAASM_*_URL
-        or [cluster]), else the configured profile's, else [profiles.default]'s, else the
-        local cluster's defaults. The command applies its URL flags on top."""
+    def endpoints(
+        self,
+        profile: str | None = None,
+        upload_url: str | None = None,
+        invoke_url: str | None = None,
+    ) -> Endpoints:
+        """The cluster's URLs: the URL flags, else the `--profile` flag's, else `upload_url`/
+        `invoke_url` (FAASM_*_URL or [cluster]), else the configured profile's, else
+        [profiles.default]'s, else the local cluster's defaults (`faasm cluster up`)."""
         from faasm_cli.cluster.config import ClusterConfig  # only commands that talk to one
 
         flagged = self._profile(profile) if profile else {}
         chosen = self._profile(self.profile) if self.profile else self.profiles.get("default", {})
         local = ClusterConfig()
-        upload = flagged.get("upload_url") or self.upload_url or chosen.get("upload_url")
-        invoke = flagged.get("invoke_url") or self.invoke_url or chosen.get("invoke_url")
-        return Endpoints(upload or local.upload_base, invoke or local.invoke_base)
+        return Endpoints(
+            upload_url
+            or flagged.get("upload_url")
+            or self.upload_url
+            or chosen.get("upload_url")
+            or local.upload_base,
+            invoke_url
+            or flagged.get("invoke_url")
+            or self.invoke_url
+            or chosen.get("invoke_url")
+            or local.invoke_base,
+        )
 
     def _profile(self, name: str) -> Mapping[str, str]:
         if name not in self.profiles:

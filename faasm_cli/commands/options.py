@@ -125,3 +125,30 @@ VerboseOption = Annotated[
         "--verbose", "-v", help="Show details and tracebacks.", callback=_remember_verbose
     ),
 ]
+
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        help="The cluster named [profiles.NAME] in faasm.toml or the user config (default: "
+        "FAASM_PROFILE, else \\[cluster] profile, else \\[profiles.default], else the local "
+        "cluster of `faasm cluster up`).",
+        show_default=False,
+    ),
+]
+UploadUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--upload-url",
+        help="The upload server (default: the profile's, or FAASM_UPLOAD_URL).",
+        show_default=False,
+    ),
+]
+InvokeUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--invoke-url",
+        help="The invoke endpoint (default: the profile's, or FAASM_INVOKE_URL).",
+        show_default=False,
+    ),
+]

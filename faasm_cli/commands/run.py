@@ -75,11 +75,12 @@ def run_command(
     label = f"Compiling {user}/{function} ({backend})"
     with console.progress(label) if compiling else nullcontext(console.log_line) as log:
         result = run_function(project, user, function, data, settings=chosen, wasm=wasm, on_log=log)
-    _render(result, output, verbose)
+    render(result, output, verbose)
     raise typer.Exit(exit_code(result))
 
 
-def _render(result: CallResult, output: OutputFormat, verbose: bool) -> None:
+def render(result: CallResult, output: OutputFormat, verbose: bool) -> None:
+    """A call's result as `faasm run` shows it (also `faasm invoke`'s, so the two agree)."""
     if output is OutputFormat.json:
         console.emit_json(result.to_json())
         return

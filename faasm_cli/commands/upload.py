@@ -1,0 +1,134 @@
+"""`faasm upload`: send functions to a cluster's upload server, compiling what is stale first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from faasm_cli import console, settings
+from faasm_cli.client import Client
+from faasm_cli.commands.options import (
+    FuncDirOption,
+    InvokeUrlOption,
+    OutputOption,
+    ProfileOption,
+    ToolchainOption,
+    UploadUrlOption,
+    UserArg,
+    VerboseOption,
+    complete_function,
+)
+from faasm_cli.config import WASM_SUFFIXES, Project
+from faasm_cli.console import OutputFormat
+from faasm_cli.errors import BadInput, NotFound
+from faasm_cli.toolchain import build_function, build_user
+
+
+@dataclass(frozen=True)
+class _Upload:
+    function: str
+    path: Path
+    kind: str  # wasm or python
+    rebuilt: bool
+
+
+def upload_command(
+    user: UserArg,
+    function: Annotated[
+        str | None,
+        typer.Argument(
+            help="The function (func/USER/FUNCTION.c|cpp|py); none with --all.",
+            autocompletion=complete_function,
+            show_default=False,
+        ),
+    ] = None,
+    all_functions: Annotated[
+        bool, typer.Option("--all", help="Upload every function of USER.")
+    ] = False,
+    toolchain: ToolchainOption = None,
+    func_dir: FuncDirOption = None,
+    profile: ProfileOption = None,
+    upload_url: UploadUrlOption = None,
+    invoke_url: InvokeUrlOption = None,
+    output: OutputOption = OutputFormat.text,
+    verbose: VerboseOption = False,
+) -> None:
+    """Upload a function (wasm, compiled first when its source changed; or Python source).
+
+    The server checks the module's imports and compiles it to machine code once.
+
+    Examples:
+
+      faasm upload demo hello
+
+      faasm upload demo --all --upload-url http://10.0.0.5:8002
+
+      faasm upload demo hello --profile lab
+    """
+    if (function is None) == (not all_functions):
+        raise BadInput("name one function or pass --all", "e.g. faasm upload demo hello")
+    project = Project.locate(func_dir)
+    chosen = settings.load(project).override(toolchain=toolchain)
+    endpoints = chosen.endpoints(profile, upload_url, invoke_url)
+    names = project.functions(user) if function is None else [function]
+    if not names:
+        known = ", ".join(project.users()) or "none"
+        raise NotFound(f"user {user} has no functions in {project.func_dir}", f"users: {known}")
+    with (
+        console.progress(f"Uploading {user}/{function or '*'} to {endpoints.upload_url}") as log,
+        Client(endpoints.upload_url, endpoints.invoke_url) as client,
+    ):
+        uploads = _prepare(project, user, names, chosen.toolchain, log)
+        for upload in uploads:
+            if upload.kind == "wasm":
+                client.upload_wasm(user, upload.function, upload.path)
+            else:
+                client.upload_python(user, upload.function, upload.path)
+    if output is OutputFormat.json:
+        console.emit_json(
+            [
+                {
+                    "user": user,
+                    "function": u.function,
+                    "kind": u.kind,
+                    "path": str(u.path),
+                    "bytes": u.path.stat().st_size,
+                    "rebuilt": u.rebuilt,
+                    "upload_url": endpoints.upload_url,
+                }
+                for u in uploads
+            ]
+        )
+        return
+    for u in uploads:
+        built = ", rebuilt" if u.rebuilt else ""
+        console.success(
+            f"{user}/{u.function}: {u.kind}, {u.path.stat().st_size} bytes{built} "
+            f"-> {endpoints.upload_url}"
+        )
+
+
+def _prepare(
+    project: Project, user: str, names: list[str], backend: str, log: Callable[[str], None]
+) -> list[_Upload]:
+    """What to send: each C/C++ function's wasm (built if stale, together when several) and each
+    Python function's source."""
+    sources = {name: project.source(user, name) for name in names}
+    wasm_names = [name for name, source in sources.items() if source.suffix in WASM_SUFFIXES]
+    if len(wasm_names) == 1:
+        builds = [build_function(project, user, wasm_names[0], backend=backend, on_log=log)]
+    elif wasm_names:
+        builds = build_user(project, user, backend=backend, on_log=log)
+    else:
+        builds = []
+    built = {result.function: result for result in builds}
+    return [
+        _Upload(name, built[name].path, "wasm", built[name].rebuilt)
+        if name in built
+        else _Upload(name, source, "python", False)
+        for name, source in sources.items()
+    ]
