@@ -16,10 +16,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 
 from faasm_cli.cluster import keys
+from faasm_cli.cluster.registry import text
 from faasm_cli.errors import NotFound
 from faasm_cli.runtime.result import CallResult
 
@@ -182,11 +184,11 @@ class ResultWaiter:
             finally:
                 pubsub.close()
 
-    def _dispatch(self, message: dict[str, object] | None) -> None:
+    def _dispatch(self, message: dict[str, Any] | None) -> None:
         if message is None or message.get("type") != "message":
             return
-        channel = _text(message["channel"])
-        data = _text(message["data"])
+        channel = text(message["channel"])
+        data = text(message["data"])
         if channel == keys.RESULTS_CHANNEL:
             if data.isdigit():
                 self._wake(int(data))
@@ -197,7 +199,3 @@ class ResultWaiter:
                 handler(data)
             except Exception:  # a handler's bug must not end every waiter's wake-ups
                 log.exception("handling %s on %s failed", data, channel)
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

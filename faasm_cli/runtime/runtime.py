@@ -155,6 +155,12 @@ class Runtime:
             self._functions[(user, function)] = loaded
         return loaded
 
+    def forget(self, user: str, function: str) -> bool:
+        """Drop a loaded function (e.g. uploaded again to a cluster): the next call resolves it
+        afresh. Whether it was loaded."""
+        with self._load_lock:
+            return self._functions.pop((user, function), None) is not None
+
     def function_info(self, user: str, function: str) -> LoadedFunction:
         """How a function runs (snapshot, fresh, command), and its zygote error if any."""
         return self._lookup(user, function)

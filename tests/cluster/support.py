@@ -6,15 +6,21 @@ import contextlib
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
 import uvicorn
+
+from faasm_cli.cluster.config import ClusterConfig
+from faasm_cli.cluster.keys import WORKERS
 
 
 def free_port() -> int:
@@ -89,3 +95,108 @@ def serve_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+class LocalCluster:
+    """An upload server and worker processes (`python -m ...`, as the launcher starts them) on
+    free ports, against a given Redis; every worker binds the same invoke port (SO_REUSEPORT)."""
+
+    def __init__(self, redis_url: str, workdir: Path, cache_dir: Path, threads: int = 2) -> None:
+        self.config = ClusterConfig(
+            redis_url=redis_url,
+            upload_port=free_port(),
+            invoke_port=free_port(),
+            data_dir=workdir / "data",
+            cache_dir=cache_dir,
+            threads=threads,
+            result_ttl_s=600.0,
+        )
+        self.logs = workdir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.upload_url = self.config.upload_base
+        self.invoke_url = self.config.invoke_base
+        self.workers: dict[str, subprocess.Popen[bytes]] = {}
+        self._server: subprocess.Popen[bytes] | None = None
+        self.http = httpx.Client(timeout=60.0)
+
+    def _spawn(self, module: str, name: str, config: ClusterConfig) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab")
+        argv = [sys.executable, "-m", module, *config.to_argv()]
+        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+
+    def start_server(self) -> None:
+        self._server = self._spawn("faasm_cli.cluster.server", "upload", self.config)
+        self._until(lambda: self._pings(self.upload_url), "the upload server", self._server)
+
+    def start_worker(self, worker_id: str) -> None:
+        config = replace(self.config, worker_id=worker_id)
+        process = self._spawn("faasm_cli.cluster.worker", worker_id, config)
+        self.workers[worker_id] = process
+        client = redis.Redis.from_url(self.config.redis_url)
+        try:
+            self._until(lambda: bool(client.hexists(WORKERS, worker_id)), worker_id, process)
+        finally:
+            client.close()
+        self._until(lambda: self._pings(self.invoke_url), worker_id, process)
+
+    def kill(self, worker_id: str) -> None:
+        """SIGKILL: the worker gets no chance to hand anything over."""
+        process = self.workers.pop(worker_id)
+        process.kill()
+        process.wait(10)
+
+    def stop(self, worker_id: str) -> int:
+        """SIGTERM, as `faasm cluster down` does: the worker leaves cleanly; its exit status."""
+        process = self.workers.pop(worker_id)
+        process.terminate()
+        return process.wait(60)
+
+    def close(self) -> None:
+        for worker_id in list(self.workers):
+            self.stop(worker_id)
+        if self._server is not None:
+            self._server.terminate()
+            self._server.wait(30)
+        self.http.close()
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(errors="replace")
+
+    def upload(self, user: str, function: str, wasm: bytes) -> None:
+        answer = self.http.put(f"{self.upload_url}/f/{user}/{function}", content=bytes(wasm))
+        assert answer.status_code == 200, answer.text
+
+    def invoke(self, **message: Any) -> httpx.Response:
+        """POST a call message to the invoke port (any worker may take it)."""
+        headers = {"Accept": "application/json"} if message.pop("json", False) else {}
+        return self.http.post(self.invoke_url + "/", json=message, headers=headers)
+
+    def _pings(self, base: str) -> bool:
+        try:
+            return self.http.get(f"{base}/ping", timeout=2).text == "PONG"
+        except httpx.HTTPError:
+            return False
+
+    def _until(
+        self, ready: Callable[[], bool], what: str, process: subprocess.Popen[bytes]
+    ) -> None:
+        deadline = time.monotonic() + 60
+        while not ready():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start: see {self.logs}")
+            time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def local_cluster(
+    redis_url: str, workdir: Path, cache_dir: Path, workers: int = 2, threads: int = 2
+) -> Iterator[LocalCluster]:
+    """An upload server and `workers` worker processes (ids w0, w1, ...), stopped afterwards."""
+    cluster = LocalCluster(redis_url, workdir, cache_dir, threads)
+    try:
+        cluster.start_server()
+        for n in range(workers):
+            cluster.start_worker(f"w{n}")
+        yield cluster
+    finally:
+        cluster.close()

@@ -1,0 +1,431 @@
+"""A cluster worker: one `Runtime`, its call threads, its Redis queue, and the invoke endpoint.
+
+    python -m faasm_cli.cluster.worker <ClusterConfig options>
+
+Calls reach a worker three ways: a sync invoke it runs itself (the function is warm here and a
+thread is free, or nobody else has it warm), its queue stream (XREADGROUP; async invokes and
+calls other workers handed over), and awaits of chained calls that nobody started yet. Besides,
+every worker takes part in the cluster's upkeep: a heartbeat, and the reaper that moves the calls
+of dead workers elsewhere. Redis going away is logged once per loop; the loops back off and
+resume when it returns, and calls arriving meanwhile are refused with 503.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import httpx
+import redis
+import uvicorn
+
+from faasm_cli.cluster import keys, registry, results, scheduler
+from faasm_cli.cluster.config import ClusterConfig
+from faasm_cli.cluster.dispatch import (
+    Node,
+    RedisDispatcher,
+    failed_result,
+    new_call_id,
+    unavailable,
+)
+from faasm_cli.cluster.redis_state import RedisBackend
+from faasm_cli.errors import ClusterUnavailable, NotFound
+from faasm_cli.message import Message
+from faasm_cli.names import check_function, check_user
+from faasm_cli.runtime import ReplicatedStateStore, Runtime
+from faasm_cli.runtime.executor import LocalExecutor, Task
+from faasm_cli.runtime.result import CallResult
+
+REAP_S = 1.0
+READ_BLOCK_MS = 1000
+log = logging.getLogger("faasm.worker")
+
+
+class WasmFetcher:
+    """Gets a function's wasm from the upload server on first use, into a local file (the
+    runtime's resolver); machine code is then found in the cache by the wasm's hash."""
+
+    def __init__(self, upload_base: str) -> None:
+        self.base = upload_base.rstrip("/")
+        self._dir = Path(tempfile.mkdtemp(prefix="faasm-worker-"))
+        self._http = httpx.Client(timeout=30.0)
+
+    def fetch(self, user: str, function: str) -> Path | None:
+        path = self._dir / user / f"{function}.wasm"
+        if path.is_file():
+            return path
+        url = f"{self.base}/f/{user}/{function}"
+        try:
+            response = self._http.get(url)
+        except httpx.HTTPError as error:
+            raise ClusterUnavailable(
+                f"the upload server at {self.base} is unreachable ({error})",
+                "start it, or check the worker's --upload-url",
+            ) from None
+        if response.status_code == httpx.codes.NOT_FOUND:
+            return None
+        if response.status_code != httpx.codes.OK:
+            raise ClusterUnavailable(f"GET {url} answered {response.status_code}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{threading.get_ident()}.part")
+        partial.write_bytes(response.content)
+        partial.replace(path)
+        return path
+
+    def drop(self, user: str, function: str) -> None:
+        (self._dir / user / f"{function}.wasm").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self._http.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class Worker:
+    """Everything of one worker process but its HTTP server (`server.invoke_app(worker)`)."""
+
+    def __init__(self, config: ClusterConfig) -> None:
+        self.config = config
+        self.id = config.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.threads = config.threads or os.cpu_count() or 1
+        self.client = redis.Redis.from_url(config.redis_url, health_check_interval=5)
+        self.info = registry.WorkerInfo(
+            id=self.id,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            invoke_url=config.invoke_base,
+            threads=self.threads,
+            started=time.time(),
+        )
+        self.fetcher = WasmFetcher(config.upload_base)
+        self.waiter = results.ResultWaiter(self.client, {keys.FUNCTIONS_CHANNEL: self._uploaded})
+        self._warm: set[tuple[str, str]] = set()
+        self._busy = 0
+        self._idle = threading.Condition()
+        self._draining = threading.Event()
+        self._stopped = threading.Event()
+        self.state = ReplicatedStateStore(RedisBackend(config.redis_url))
+        node = Node(
+            client=self.client,
+            worker_id=self.id,
+            waiter=self.waiter,
+            result_ttl_s=config.result_ttl_s,
+            place=self._place,
+            exists=self.exists,
+            ran=self._ran,
+        )
+        made: list[RedisDispatcher] = []
+
+        def dispatcher(runtime: Runtime) -> RedisDispatcher:
+            made.append(RedisDispatcher(runtime, node))
+            return made[0]
+
+        shared = config.shared_files_dir
+        self.runtime = Runtime(
+            cache_dir=config.cache_dir,
+            state_store=self.state,
+            resolver=self.fetcher.fetch,
+            dispatcher=dispatcher,
+            shared_files=shared if shared.is_dir() else None,
+        )
+        self.dispatcher = made[0]
+        self.pool = LocalExecutor(self.threads)
+        self.heartbeat = registry.Heartbeat(self.client, self.info, self._rejoin)
+        self._loops = [
+            threading.Thread(target=self._read_queue, name="faasm-queue", daemon=True),
+            threading.Thread(target=self._reap, name="faasm-reaper", daemon=True),
+        ]
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Join the cluster (Redis must answer now) and start taking calls."""
+        try:
+            self._create_group()
+            registry.register(self.client, self.info)
+        except redis.RedisError as error:
+            raise unavailable(error) from None
+        self.heartbeat.start()
+        for loop in self._loops:
+            loop.start()
+        log.info("worker %s: %d threads, queue %s", self.id, self.threads, keys.queue(self.id))
+
+    def drain(self) -> None:
+        """Stop taking calls from the queue (SIGTERM); running calls go on."""
+        self._draining.set()
+
+    def stop(self) -> None:
+        """Leave the cluster: finish running calls, hand unread ones to others, deregister."""
+        self.drain()
+        with self._idle:
+            self._idle.wait_for(lambda: self._busy == 0)
+        self._stopped.set()
+        for loop in self._loops:
+            loop.join(READ_BLOCK_MS / 1000 + 5)
+        self.heartbeat.stop()
+        try:
+            moved = self.dispatcher.move_calls(self.id, died=False)
+            registry.deregister(self.client, self.id)
+            log.info("worker %s left the cluster (%d queued calls handed over)", self.id, moved)
+        except redis.RedisError as error:
+            log.warning("worker %s could not deregister: %s", self.id, error)
+        self.pool.close()
+        self.runtime.close()
+        self.state.close()
+        self.waiter.close()
+        self.fetcher.close()
+        self.client.close()
+
+    # ---- calls from the invoke endpoint ---------------------------------------------------------
+
+    def exists(self, user: str, function: str) -> bool:
+        """Whether the cluster has the function (loaded here, announced, or on the server)."""
+        if (user, function) in self._warm:
+            return True
+        if self.client.exists(keys.function_version(user, function)):
+            return True
+        return self.fetcher.fetch(user, function) is not None
+
+    def check(self, message: Message) -> None:
+        """Raise what makes the call impossible: a bad name (400), an unknown function (404)."""
+        check_user(message.user)
+        check_function(message.function)
+        if not self.exists(message.user, message.function):
+            raise NotFound(
+                f"no function {message.user}/{message.function}",
+                f"upload it first: faasm upload {message.user} {message.function}",
+            )
+
+    def call(self, message: Message) -> CallResult:
+        """Run a sync call to its end: here if it belongs here, else on the worker the scheduler
+        picks (waiting for its result). Redis down: ClusterUnavailable."""
+        try:
+            self.check(message)
+            message = message.replaced(id=new_call_id(self.client), async_=False)
+            target = self._place(message.user, message.function)
+            if target != self.id:
+                self.dispatcher.submit(message, target)
+                return self._wait(message.id)
+            self.dispatcher.submit_here(message)
+        except redis.RedisError as error:
+            raise unavailable(error) from None
+        done: Future[CallResult] = Future()
+        self._run(lambda: done.set_result(self.dispatcher.run_claimed(message)))
+        return done.result()
+
+    def call_async(self, message: Message) -> int:
+        """Queue a call on the worker the scheduler picks; its id at once."""
+        try:
+            self.check(message)
+            message = message.replaced(id=new_call_id(self.client), async_=True)
+            self.dispatcher.submit(message, self._place(message.user, message.function))
+        except redis.RedisError as error:
+            raise unavailable(error) from None
+        return message.id
+
+    def refuse(self, message: Message, reason: str, async_: bool) -> CallResult | int:
+        """A call that cannot run at all, stored as a failed result (so its status says why)."""
+        try:
+            message = message.replaced(id=new_call_id(self.client), async_=async_)
+            result = failed_result(message, reason, self.id)
+            with self.client.pipeline() as pipe:
+                results.store(pipe, result, self.config.result_ttl_s)
+                pipe.execute()
+        except redis.RedisError as error:
+            raise unavailable(error) from None
+        return message.id if async_ else result
+
+    def status(self, call_id: int) -> results.Status:
+        try:
+            return results.read_status(self.client, call_id)
+        except redis.RedisError as error:
+            raise unavailable(error) from None
+
+    def _wait(self, call_id: int) -> CallResult:
+        while True:
+            result = self.waiter.wait(call_id, timeout=60.0)
+            if result is not None:
+                return result
+
+    # ---- running --------------------------------------------------------------------------------
+
+    @property
+    def free(self) -> bool:
+        return self._busy < self.threads
+
+    def _place(self, user: str, function: str) -> str:
+        return scheduler.place(
+            self.client,
+            self.id,
+            user,
+            function,
+            warm_here=(user, function) in self._warm,
+            free_here=self.free,
+        )
+
+    def _run(self, action: Callable[[], object]) -> None:
+        """Run `action` on a call thread (queued behind others when all are busy)."""
+        with self._idle:
+            self._busy += 1
+
+        def run() -> None:
+            try:
+                action()
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
+
+        self.pool.submit(Task(run))
+
+    def _ran(self, message: Message, result: CallResult) -> None:
+        name = (message.user, message.function)
+        if name not in self._warm and not result.failed:
+            self._warm.add(name)
+            try:
+                registry.mark_warm(self.client, self.id, *name)
+            except redis.RedisError as error:
+                log.warning("could not mark %s/%s warm: %s", *name, error)
+
+    def _uploaded(self, name: str) -> None:
+        """A function was uploaded again: drop its loaded copy and wasm."""
+        user, _, function = name.partition("/")
+        self.runtime.forget(user, function)
+        self.fetcher.drop(user, function)
+        if (user, function) in self._warm:
+            self._warm.discard((user, function))
+            registry.mark_cold(self.client, self.id, user, function)
+
+    def _rejoin(self) -> None:
+        log.warning("worker %s joined the cluster again (Redis lost its entry)", self.id)
+        self._create_group()
+        for user, function in list(self._warm):
+            registry.mark_warm(self.client, self.id, user, function)
+
+    def _create_group(self) -> None:
+        try:
+            self.client.xgroup_create(keys.queue(self.id), keys.QUEUE_GROUP, id="0", mkstream=True)
+        except redis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+    # ---- loops ----------------------------------------------------------------------------------
+
+    def _read_queue(self) -> None:
+        """Take calls from this worker's stream while threads are free."""
+        down = False
+        while not self._draining.is_set():
+            with self._idle:
+                if not self._idle.wait_for(lambda: self.free, timeout=0.5):
+                    continue
+                free = self.threads - self._busy
+            try:
+                answer: Any = self.client.xreadgroup(
+                    keys.QUEUE_GROUP,
+                    self.id,
+                    {keys.queue(self.id): ">"},
+                    count=free,
+                    block=READ_BLOCK_MS,
+                )
+                for _, entries in answer or []:
+                    for entry, fields in entries:
+                        self._take(registry.text(entry), int(fields[b"id"]))
+                if down:
+                    log.warning("queue: Redis is back")
+                    down = False
+            except redis.ResponseError as error:
+                if "NOGROUP" not in str(error):
+                    raise
+                self._create_group()  # Redis restarted empty
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                if not down:
+                    log.warning("queue: Redis unreachable (%s); retrying", error)
+                    down = True
+                self._draining.wait(1.0)
+
+    def _take(self, entry: str, call_id: int) -> None:
+        queue = keys.queue(self.id)
+        if not self.dispatcher.claim(call_id):  # an awaiter runs it, or it already ran
+            with self.client.pipeline() as pipe:
+                pipe.xack(queue, keys.QUEUE_GROUP, entry)
+                pipe.xdel(queue, entry)
+                pipe.execute()
+            return
+        message = self.dispatcher.claimed_message(call_id, entry)
+        if message is not None:
+            self._run(lambda: self.dispatcher.run_claimed(message, entry))
+
+    def _reap(self) -> None:
+        """Move the calls of dead workers to live ones (one reaper per dead worker at a time)."""
+        while not self._stopped.wait(REAP_S):
+            try:
+                for dead in registry.dead_workers(self.client):
+                    lock = self.client.lock(keys.reaping(dead), timeout=30, blocking=False)
+                    if not lock.acquire():
+                        continue
+                    try:
+                        moved = self.dispatcher.move_calls(dead, died=True)
+                        registry.deregister(self.client, dead)
+                        log.warning("worker %s is dead: %d of its calls moved", dead, moved)
+                    finally:
+                        lock.release()
+            except redis.RedisError:
+                continue  # the queue loop reports Redis being away
+
+
+class _Server(uvicorn.Server):
+    """uvicorn that tells the worker to stop taking queued calls as soon as a signal comes."""
+
+    def __init__(self, config: uvicorn.Config, worker: Worker) -> None:
+        super().__init__(config)
+        self.worker = worker
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.worker.drain()
+        super().handle_exit(sig, frame)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The invoke port, shared with every other worker on this host (SO_REUSEPORT: the kernel
+    spreads connections over them)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run a worker until SIGTERM/SIGINT, then leave the cluster cleanly."""
+    from faasm_cli.cluster.server import invoke_app
+
+    config = ClusterConfig.from_argv(argv, prog="python -m faasm_cli.cluster.worker")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    worker = Worker(config)
+    worker.start()
+    sock = listening_socket(config.host, config.invoke_port)
+    server_config = uvicorn.Config(
+        invoke_app(worker), log_level="warning", lifespan="off", timeout_graceful_shutdown=60
+    )
+    try:
+        _Server(server_config, worker).run(sockets=[sock])
+    finally:
+        worker.stop()
+
+
+if __name__ == "__main__":
+    main()
