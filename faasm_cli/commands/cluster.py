@@ -106,7 +106,8 @@ def up_command(
         _show_endpoints(existing, output)
         return
     with console.progress(f"Starting a cluster of {workers} worker(s)") as log:
-        cluster = launcher.start(config, workers, on_step=log)
+        # Steps as build-style status lines: the spinner shows them (in full with -v).
+        cluster = launcher.start(config, workers, on_step=lambda step: log(f"-- {step}"))
     console.success(f"cluster up: {len(cluster.parts)} processes, data in {config.data_dir}")
     _show_endpoints(cluster, output)
     if detach:
