@@ -67,7 +67,9 @@ def main() -> None:
         watched = _project(scratch / "watched")
         manual = _project(scratch / "manual")
         for argv in (["compile", "demo", "hello"], ["run", "demo", "hello"]):
-            subprocess.run([*FAASM, *argv], cwd=manual.parents[2], env=env, check=True)
+            subprocess.run(
+                [*FAASM, *argv], cwd=manual.parents[2], env=env, check=True, capture_output=True
+            )
 
         watcher = subprocess.Popen(
             [*FAASM, "watch", "demo", "hello"],

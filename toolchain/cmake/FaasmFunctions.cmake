@@ -38,6 +38,20 @@ endif()
 
 add_subdirectory("${FAASM_TOOLCHAIN_DIR}/libfaasm" "${CMAKE_BINARY_DIR}/libfaasm")
 
+# The C++ standard headers faasm/faasm.h pulls in, precompiled once per build tree and reused by
+# every C++ function: parsing <string> is most of the time to compile a small function (hello.cpp
+# 0.45 s -> 0.06 s), which is what `faasm watch` waits for after each edit. Only standard headers
+# are precompiled, so a function sees nothing it did not include but the standard library (a PCH
+# is always included first); C sources are left alone (their headers are cheap). A function
+# built with other compile options than its siblings opts out with the source property
+# SKIP_PRECOMPILE_HEADERS, and a whole project with CMAKE_DISABLE_PRECOMPILE_HEADERS.
+set(FAASM_PRECOMPILED_HEADERS <stddef.h> <stdint.h> <string.h> <string>)
+set(_pch_source "${CMAKE_BINARY_DIR}/faasm-precompiled-headers.cpp")
+file(CONFIGURE OUTPUT "${_pch_source}" CONTENT "// Gives the precompiled headers a target.\n")
+add_library(faasm-precompiled-headers OBJECT "${_pch_source}")
+target_link_libraries(faasm-precompiled-headers PRIVATE faasm)
+target_precompile_headers(faasm-precompiled-headers PRIVATE ${FAASM_PRECOMPILED_HEADERS})
+
 # faasm_func(NAME SOURCE [USER user] [STACK_SIZE bytes]): one function target, named USER-NAME.
 function(faasm_func NAME SOURCE)
     cmake_parse_arguments(ARG "" "USER;STACK_SIZE" "" ${ARGN})
@@ -49,6 +63,9 @@ function(faasm_func NAME SOURCE)
     set(_target "${ARG_USER}-${NAME}")
     add_executable(${_target} "${_src}")
     target_link_libraries(${_target} PRIVATE faasm)
+    if(_src MATCHES "\\.cpp$")
+        target_precompile_headers(${_target} REUSE_FROM faasm-precompiled-headers)
+    endif()
     if(FAASM_WASM)
         target_compile_options(${_target} PRIVATE "-ffile-prefix-map=${_dir}=/func/${ARG_USER}")
         if(ARG_STACK_SIZE)
