@@ -15,6 +15,7 @@ from faasm_cli.commands.options import (
     InvokeUrlOption,
     OutputOption,
     ProfileOption,
+    TimeoutOption,
     UploadUrlOption,
     UserArg,
     VerboseOption,
@@ -37,6 +38,7 @@ def invoke_command(
         bool,
         typer.Option("--async", help="Return the call id at once (see `faasm status ID`)."),
     ] = False,
+    timeout: TimeoutOption = None,
     profile: ProfileOption = None,
     upload_url: UploadUrlOption = None,
     invoke_url: InvokeUrlOption = None,
@@ -58,13 +60,15 @@ def invoke_command(
 
       faasm invoke demo chain --output json --profile lab
     """
+    chosen = settings.load(Project.find()).override(timeout=timeout)
     message = Message.submitted(
         id=0,
         user=check_user(user),
         function=check_function(function),
         input_data=read_input(input_text, input_file),
+        timeout_s=chosen.timeout or 0.0,
     )
-    endpoints = settings.load(Project.find()).endpoints(profile, upload_url, invoke_url)
+    endpoints = chosen.endpoints(profile, upload_url, invoke_url)
     with Client(endpoints.upload_url, endpoints.invoke_url) as client:
         if asynchronous:
             call_id = client.invoke_async(message)

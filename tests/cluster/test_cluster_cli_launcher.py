@@ -189,6 +189,25 @@ def test_async_call_then_status(cluster: Cluster) -> None:
     assert (document["id"], document["output_data"]) == (call_id, "Hello faasm!")
 
 
+def test_ctrl_c_stops_waiting_for_a_call(cluster: Cluster) -> None:
+    assert cluster.cli("upload", "demo", "infinite_loop").returncode == 0
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "faasm_cli", "invoke", "demo", "infinite_loop", "--timeout", "5"],
+        cwd=cluster.project.root,
+        env={**os.environ, **cluster.env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(2)
+    waiting.send_signal(signal.SIGINT)
+    stdout, stderr = waiting.communicate(timeout=30)
+    assert (waiting.returncode, stdout) == (130, b"")
+    assert one_line_error(stderr) == "error: interrupted"
+    timed_out = cluster.cli("invoke", "demo", "infinite_loop", "--timeout", "1")
+    assert timed_out.returncode == 1
+    assert "timed out after 1s" in timed_out.stderr.decode()
+
+
 def test_an_unknown_function_is_the_servers_one_line(cluster: Cluster) -> None:
     missing = cluster.cli("invoke", "demo", "never_uploaded")
     assert missing.returncode == 66
