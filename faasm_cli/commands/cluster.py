@@ -82,15 +82,16 @@ def up_command(
 ) -> None:
     """Start the cluster and wait until every part answers; Ctrl-C stops it (or --detach).
 
-    A second `up` with the same data dir says it is already running.
+    In the foreground the parts' logs follow. A second `up` with the same data dir says it is
+    already running.
 
     Examples:
 
-      faasm cluster up                      # foreground: logs follow, Ctrl-C stops it
+      faasm cluster up
 
       faasm cluster up -n 3 --detach
 
-      faasm cluster up --upload-port 9002 --invoke-port 9080 --redis-url redis://127.0.0.1:7000/0
+      faasm cluster up --invoke-port 9080 --redis-url redis://127.0.0.1:7000/0
     """
     config = ClusterConfig(
         redis_url=redis_url,

@@ -130,9 +130,9 @@ ProfileOption = Annotated[
     str | None,
     typer.Option(
         "--profile",
-        help="The cluster named [profiles.NAME] in faasm.toml or the user config (default: "
-        "FAASM_PROFILE, else \\[cluster] profile, else \\[profiles.default], else the local "
-        "cluster of `faasm cluster up`).",
+        help="The cluster named \\[profiles.NAME] in faasm.toml or the user config (default: "
+        "FAASM_UPLOAD_URL/FAASM_INVOKE_URL, else FAASM_PROFILE or \\[cluster] profile, else "
+        "\\[profiles.default], else the local cluster of `faasm cluster up`).",
         show_default=False,
     ),
 ]
@@ -140,7 +140,8 @@ UploadUrlOption = Annotated[
     str | None,
     typer.Option(
         "--upload-url",
-        help="The upload server (default: the profile's, or FAASM_UPLOAD_URL).",
+        help="The upload server (default: --profile's, else FAASM_UPLOAD_URL, else the configured "
+        "profile's, else the local cluster's).",
         show_default=False,
     ),
 ]
@@ -148,7 +149,8 @@ InvokeUrlOption = Annotated[
     str | None,
     typer.Option(
         "--invoke-url",
-        help="The invoke endpoint (default: the profile's, or FAASM_INVOKE_URL).",
+        help="The invoke endpoint (default: --profile's, else FAASM_INVOKE_URL, else the configured "
+        "profile's, else the local cluster's).",
         show_default=False,
     ),
 ]
