@@ -149,8 +149,8 @@ InvokeUrlOption = Annotated[
     str | None,
     typer.Option(
         "--invoke-url",
-        help="The invoke endpoint (default: --profile's, else FAASM_INVOKE_URL, else the configured "
-        "profile's, else the local cluster's).",
+        help="The invoke endpoint (default: --profile's, else FAASM_INVOKE_URL, else the "
+        "configured profile's, else the local cluster's).",
         show_default=False,
     ),
 ]
