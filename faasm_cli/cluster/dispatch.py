@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 _CLAIM = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   redis.call('SADD', KEYS[2], ARGV[3])
-  redis.call('HINCRBY', KEYS[3], 'in_flight', 1)
+  redis.call('HINCRBY', KEYS[3], 'in_flight', ARGV[4])
   return 1
 end
 return 0
@@ -53,7 +53,7 @@ class Node:
     worker_id: str
     waiter: results.ResultWaiter
     result_ttl_s: float
-    place: Callable[[str, str], str]  # (user, function) -> the worker to run it
+    place: Callable[[Message], str]  # the worker to run a call
     exists: Callable[[str, str], bool]  # whether the cluster has the function
     ran: Callable[[Message, CallResult], None]  # told after each call this worker ran
 
@@ -96,19 +96,23 @@ class RedisDispatcher:
     # ---- submitting and claiming ----------------------------------------------------------------
 
     def submit(self, message: Message, target: str) -> None:
-        """Queue the call on `target`'s stream (its message kept under `keys.call`)."""
+        """Queue the call on `target`'s stream (its message kept under `keys.call`); it counts
+        in `target`'s calls in flight from now until it ends."""
         ttl = results.ttl_ms(self.node.result_ttl_s)
         with self.node.client.pipeline() as pipe:
             pipe.set(keys.call(message.id), json.dumps(message.to_json()), px=ttl)
             pipe.xadd(keys.queue(target), {"id": message.id})
+            pipe.hincrby(keys.worker_stats(target), "in_flight", 1)
             pipe.execute()
 
-    def claim(self, call_id: int) -> bool:
-        """Win the call for this worker (False: someone started it already)."""
+    def claim(self, call_id: int, queued_here: bool = False) -> bool:
+        """Win the call for this worker (False: someone started it already). A call taken from
+        this worker's own queue already counts in its calls in flight."""
         worker = self.node.worker_id
         key_names = [keys.started(call_id), keys.running(worker), keys.worker_stats(worker)]
         ttl = results.ttl_ms(self.node.result_ttl_s)
-        return bool(self._claim(keys=key_names, args=[worker, ttl, call_id]))
+        counted = 0 if queued_here else 1
+        return bool(self._claim(keys=key_names, args=[worker, ttl, call_id, counted]))
 
     def submit_here(self, message: Message) -> None:
         """Record a call this worker runs at once (no queue): its message, and claimed."""
@@ -162,7 +166,7 @@ class RedisDispatcher:
                         pipe.execute()
                     continue
             client.delete(keys.started(call_id))
-            self.submit(message, self.node.place(message.user, message.function))
+            self.submit(message, self.node.place(message))
             moved += 1
         return moved
 
@@ -229,7 +233,7 @@ class RedisDispatcher:
             if not self.node.exists(message.user, message.function):
                 raise CallFailed(f"cannot chain to {name}: no function {name} in the cluster")
             message = message.replaced(id=new_call_id(self.node.client))
-            self.submit(message, self.node.place(message.user, message.function))
+            self.submit(message, self.node.place(message))
         except redis.RedisError as error:
             raise CallFailed(f"cannot chain to {name}: {unavailable(error)}") from None
         except FaasmError as error:

@@ -1,7 +1,10 @@
 """Where a call runs: Faasm's rule of keeping functions where they are warm.
 
-This worker if it has the function warm and a free thread; else the live worker that has it warm
-with the fewest calls in flight, if it has a thread free; else this worker, which becomes warm.
+In order: this worker, if it has the function warm and a thread free; else the live worker that
+has it warm with the most threads free, if it has one; else this worker if it has
+a thread free (it becomes warm); else the live worker with the most threads free; else this
+worker (the call waits in its queue). A worker's calls in flight are those queued to it and
+running on it (`keys.worker_stats`).
 """
 
 from __future__ import annotations
@@ -22,23 +25,34 @@ def place(
         return here
     warm = sorted(
         name
-        for name in (text(m) for m in client.smembers(keys.warm(user, function)))
+        for name in (text(member) for member in client.smembers(keys.warm(user, function)))
         if name != here
     )
-    if not warm:
+    best = _least_busy(client, warm)
+    if best is not None:
+        return best
+    if free_here:
         return here
+    others = [text(name) for name in client.hkeys(keys.WORKERS) if text(name) != here]
+    return _least_busy(client, sorted(others)) or here
+
+
+def _least_busy(client: redis.Redis, workers: list[str]) -> str | None:
+    """The live worker among `workers` with the most threads free; None if none has one."""
+    if not workers:
+        return None
     with client.pipeline(transaction=False) as pipe:
-        for worker_id in warm:
+        for worker_id in workers:
             pipe.exists(keys.alive(worker_id))
             pipe.hget(keys.worker_stats(worker_id), "in_flight")
             pipe.hget(keys.WORKERS, worker_id)
         answers = pipe.execute()
-    best, fewest = here, None
-    for n, worker_id in enumerate(warm):
+    best, most_free = None, 0
+    for n, worker_id in enumerate(workers):
         up, in_flight, entry = answers[3 * n : 3 * n + 3]
         if not up or entry is None:
             continue
-        busy = int(in_flight or 0)
-        if busy < int(json.loads(entry)["threads"]) and (fewest is None or busy < fewest):
-            best, fewest = worker_id, busy
+        free = int(json.loads(entry)["threads"]) - int(in_flight or 0)
+        if free > most_free:
+            best, most_free = worker_id, free
     return best

@@ -109,6 +109,7 @@ class Worker:
         self.fetcher = WasmFetcher(config.upload_base)
         self.waiter = results.ResultWaiter(self.client, {keys.FUNCTIONS_CHANNEL: self._uploaded})
         self._warm: set[tuple[str, str]] = set()
+        self._queued_here: set[int] = set()  # placed here, not yet read from the queue
         self._busy = 0
         self._idle = threading.Condition()
         self._draining = threading.Event()
@@ -211,10 +212,11 @@ class Worker:
         try:
             self.check(message)
             message = message.replaced(id=new_call_id(self.client), async_=False)
-            target = self._place(message.user, message.function)
+            target = self._place(message)
             if target != self.id:
                 self.dispatcher.submit(message, target)
                 return self._wait(message.id)
+            self._queued_here.discard(message.id)  # not queued: it runs now
             self.dispatcher.submit_here(message)
         except redis.RedisError as error:
             raise unavailable(error) from None
@@ -227,7 +229,7 @@ class Worker:
         try:
             self.check(message)
             message = message.replaced(id=new_call_id(self.client), async_=True)
-            self.dispatcher.submit(message, self._place(message.user, message.function))
+            self.dispatcher.submit(message, self._place(message))
         except redis.RedisError as error:
             raise unavailable(error) from None
         return message.id
@@ -260,17 +262,17 @@ class Worker:
 
     @property
     def free(self) -> bool:
-        return self._busy < self.threads
+        """Whether a thread is free, counting the calls this worker queued for itself."""
+        return self._busy + len(self._queued_here) < self.threads
 
-    def _place(self, user: str, function: str) -> str:
-        return scheduler.place(
-            self.client,
-            self.id,
-            user,
-            function,
-            warm_here=(user, function) in self._warm,
-            free_here=self.free,
+    def _place(self, message: Message) -> str:
+        name = (message.user, message.function)
+        target = scheduler.place(
+            self.client, self.id, *name, warm_here=name in self._warm, free_here=self.free
         )
+        if target == self.id and message.id:
+            self._queued_here.add(message.id)
+        return target
 
     def _run(self, action: Callable[[], object]) -> None:
         """Run `action` on a call thread (queued behind others when all are busy)."""
@@ -325,7 +327,7 @@ class Worker:
         down = False
         while not self._draining.is_set():
             with self._idle:
-                if not self._idle.wait_for(lambda: self.free, timeout=0.5):
+                if not self._idle.wait_for(lambda: self._busy < self.threads, timeout=0.5):
                     continue
                 free = self.threads - self._busy
             try:
@@ -354,10 +356,12 @@ class Worker:
 
     def _take(self, entry: str, call_id: int) -> None:
         queue = keys.queue(self.id)
-        if not self.dispatcher.claim(call_id):  # an awaiter runs it, or it already ran
+        self._queued_here.discard(call_id)
+        if not self.dispatcher.claim(call_id, queued_here=True):  # an awaiter took it
             with self.client.pipeline() as pipe:
                 pipe.xack(queue, keys.QUEUE_GROUP, entry)
                 pipe.xdel(queue, entry)
+                pipe.hincrby(keys.worker_stats(self.id), "in_flight", -1)
                 pipe.execute()
             return
         message = self.dispatcher.claimed_message(call_id, entry)
