@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "toolchain": ("faasm_cli.commands.toolchain", "app"),
     "state": ("faasm_cli.commands.state", "app"),
     "cache": ("faasm_cli.commands.cache", "app"),
+    "python": ("faasm_cli.commands.python", "app"),
 }
 
 

@@ -23,7 +23,8 @@ def test_doctor_finds_the_system_toolchain() -> None:
     checks = doctor(include_docker=False)
     names = {c.name for c in checks}
     assert {"clang", "wasm-ld", "wasi-libc", "libc++ (wasm32)", "Eigen headers", "cmake"} <= names
-    for check in checks:
+    # The Python runtime is built, not installed: tests/test_python_build.py checks its line.
+    for check in (c for c in checks if c.name != "python runtime"):
         assert check.ok, check
         assert check.fix == ""
         assert check.detail

@@ -91,13 +91,32 @@ def _docker_check() -> Check:
         return Check("docker toolchain", False, str(exc), "pip install docker", required=False)
 
 
+def _python_check() -> Check:
+    """The CPython-on-wasm runtime Python functions need (built once, not installed)."""
+    from faasm_cli.toolchain.python import BUILD_MINUTES, installed_runtime
+
+    runtime = installed_runtime()
+    if runtime is None:
+        return Check(
+            "python runtime",
+            False,
+            "not built",
+            f"faasm python build ({BUILD_MINUTES})",
+            required=False,
+        )
+    return Check(
+        "python runtime", True, f"CPython {runtime.version} {runtime.root}", required=False
+    )
+
+
 def doctor(*, include_docker: bool = True) -> list[Check]:
-    """Check the system toolchain, native build tools, the cluster's redis-server and
-    (optionally) the docker toolchain."""
+    """Check the system toolchain, native build tools, the cluster's redis-server, the Python
+    runtime and (optionally) the docker toolchain."""
     checks = _wasm_checks()
     checks += _tool_checks(TOOL_PACKAGES, "", required=True)
     checks += _tool_checks(NATIVE_TOOL_PACKAGES, "native builds", required=False)
     checks += _tool_checks(CLUSTER_TOOL_PACKAGES, "cluster", required=False)
+    checks.append(_python_check())
     if include_docker:
         checks.append(_docker_check())
     return checks

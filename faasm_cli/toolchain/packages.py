@@ -82,6 +82,17 @@ SYSTEM_PACKAGES: tuple[str, ...] = (
 CLUSTER_TOOL_PACKAGES: dict[str, str] = {"redis-server": "redis-server"}
 CLUSTER_PACKAGES: tuple[str, ...] = tuple(CLUSTER_TOOL_PACKAGES.values())
 
+# `faasm python build` (toolchain/python.py): apt-get source unpacks with dpkg-source (dpkg-dev),
+# CPython builds with make, and Debian's own python3.11 runs CPython's build scripts. The build
+# installs what is missing when it runs as root.
+BUILD_PYTHON = Path("/usr/bin/python3.11")
+PYTHON_BUILD_TOOLS: dict[str, str] = {
+    "dpkg-source": "dpkg-dev",
+    "make": "make",
+    "patch": "patch",
+    str(BUILD_PYTHON): "python3.11",
+}
+
 
 def apt_install_command(packages: tuple[str, ...] | list[str] = SYSTEM_PACKAGES) -> str:
     """The exact command that installs `packages` (sudo when not root)."""
