@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from faasm_cli.errors import FaasmError
+from faasm_cli.errors import ExitCode, FaasmError
 
 
 class CallFailed(Exception):
@@ -16,4 +16,6 @@ class CallFailed(Exception):
 
 class StateUnavailable(CallFailed, FaasmError):
     """The state backend failed (unreachable, refused, disk full): a failed call with this
-    message for a guest, a one-line error with its hint for the CLI."""
+    message for a guest, a one-line error with its hint for the CLI (EX_UNAVAILABLE)."""
+
+    exit_code = ExitCode.UNAVAILABLE
