@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 
 from faasm_cli.app import COMMANDS, app
 from faasm_cli.config import Project
+from faasm_cli.runtime.engine import WASMTIME_VERSION
 from tests.helpers import build_or_skip
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,6 +26,7 @@ NOT_ON_THE_RUN_PATH = (
     "httpx",
     "faasm_cli.cache_info",
     "faasm_cli.toolchain.docker_backend",
+    "importlib.metadata",  # 15-30 ms; the wasmtime version comes from its dist-info's name
     *(module for verb, (module, _) in COMMANDS.items() if verb != "run"),
 )
 
@@ -114,3 +117,8 @@ def test_unknown_verb_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["bogus"], prog_name="faasm")
     assert result.exit_code != 0
     assert "No such command 'bogus'" in result.output
+
+
+def test_wasmtime_version_is_what_the_installed_package_says() -> None:
+    """The machine-code cache key's version, read without importlib.metadata, is the real one."""
+    assert importlib.metadata.version("wasmtime") == WASMTIME_VERSION

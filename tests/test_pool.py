@@ -36,6 +36,20 @@ def test_a_runtime_gets_the_pool(tmp_path: Path) -> None:
         assert rt.call("demo", "hi").output_data == b"hi"
 
 
+def test_no_slots_means_no_pool_and_any_number_of_instances(tmp_path: Path) -> None:
+    """instance_slots=0 (what a one-call CLI process asks for): on-demand allocation, with no
+    bound on live instances (four here, all alive at once); the machine code is the pooled
+    runtime's, so the two share the cache."""
+    with Runtime(cache_dir=tmp_path) as pooled:
+        pooled.register("demo", "depth", CHAIN_DEPTH)
+    with Runtime(cache_dir=tmp_path, instance_slots=0) as rt:
+        assert rt.allocator.describe() == "on-demand"
+        rt.register("demo", "depth", CHAIN_DEPTH)
+        assert rt.cache_stats.compiled == 0
+        result = rt.call("demo", "depth", input_data=_levels(3))
+        assert (result.failed, result.return_value) == (False, 3)
+
+
 def test_running_out_of_slots_fails_the_call_that_found_none(tmp_path: Path) -> None:
     with Runtime(cache_dir=tmp_path, instance_slots=2) as rt:
         rt.register("demo", "depth", CHAIN_DEPTH)

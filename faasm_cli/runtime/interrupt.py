@@ -19,6 +19,7 @@ ticker thread advances it.
 
 from __future__ import annotations
 
+import _thread
 import ctypes
 import heapq
 import itertools
@@ -53,6 +54,23 @@ def check_interruption(mode: str) -> str:
             f"unknown interruption mechanism {mode!r}", f"use one of: {', '.join(INTERRUPTIONS)}"
         )
     return mode
+
+
+def start_thread(run: Callable[[], None]) -> _thread.LockType:
+    """Run `run` on a new daemon thread; the lock returned is released when it returns (acquire
+    it to join). Unlike `threading.Thread.start` this does not wait until the new thread has
+    been scheduled, which on a loaded machine costs milliseconds of a one-call process."""
+    exited = _thread.allocate_lock()
+    exited.acquire()
+
+    def main() -> None:
+        try:
+            run()
+        finally:
+            exited.release()
+
+    _thread.start_new_thread(main, ())
+    return exited
 
 
 def _protect(address: int, length: int, prot: int) -> None:
@@ -111,8 +129,7 @@ class Watchdog:
         self.running = 0  # armed calls
         self._order = itertools.count()
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name="faasm-watchdog", daemon=True)
-        self._thread.start()
+        self._exited = start_thread(self._run)
 
     def arm(self, address: int, length: int, deadline: float) -> Watch:
         """Watch the guard pages at `address` (page-aligned, `length` bytes) until `deadline`
@@ -161,7 +178,7 @@ class Watchdog:
         with self._cond:
             self._closed = True
             self._cond.notify()
-        self._thread.join()
+        self._exited.acquire()
 
 
 class EpochTicker:

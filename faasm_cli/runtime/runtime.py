@@ -65,7 +65,9 @@ class Runtime:
         "guard" (guard pages and a watchdog; costs nothing measurable in compute) or "epoch"
         (wasmtime's epoch checks).
         `instance_slots` is how many instances may be live at once (default: sized from the
-        chain limits); `allocator` says whether the engine got that pool.
+        chain limits); `allocator` says whether the engine got that pool. 0 means no pool: each
+        instance maps its memory when it starts, which is cheaper for a process that makes one
+        call (reserving the pool costs ~3 ms) and slower per call after that.
         `shared_files` is a directory every call may read (not write) at the same paths: a
         file at `shared_files/data/x.txt` opens as `/data/x.txt` or `data/x.txt`."""
         self.timeout = timeout
@@ -74,7 +76,11 @@ class Runtime:
         self._resolver = resolver
         self._shared_files = shared_files
         self._limits = CallLimits(timeout, memory_limit_mb * _MIB, max_output_bytes)
-        pool = InstancePool.sized(max_chain_depth, max_fanout, instance_slots)
+        pool = (
+            None
+            if instance_slots == 0
+            else InstancePool.sized(max_chain_depth, max_fanout, instance_slots)
+        )
         engine, self.allocator = make_engine(interruption, pool)
         self._interruption = Interruption(engine, interruption)
         linker, self._callbacks = build_linker(engine)

@@ -9,6 +9,7 @@ so it is the same on every machine with the same inputs. It is stored beside the
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from faasm_cli.config import toolchain_dir
@@ -17,12 +18,20 @@ VERSION = b"faasm-fingerprint-1"
 HEADER_SUFFIXES = (".h", ".hpp", ".hh", ".hxx", ".inc")
 
 
-def _toolchain_files() -> list[Path]:
-    root = toolchain_dir()
-    files: list[Path] = []
+def _toolchain_files(root: Path) -> list[str]:
+    """Every file of the toolchain's cmake/ and libfaasm/, relative to `root`, in path order.
+    os.walk and plain strings: pathlib's rglob took half of the time of a fingerprint."""
+    files: list[str] = []
     for part in ("cmake", "libfaasm"):
-        files += [p for p in (root / part).rglob("*") if p.is_file()]
-    return sorted(files)
+        for folder, _, names in os.walk(root / part):
+            prefix = os.path.relpath(folder, root) + "/"
+            files += [prefix + name for name in names]
+    return sorted(files, key=lambda name: name.split("/"))
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
 
 
 def _func_headers(func_dir: Path, user: str) -> list[Path]:
@@ -43,13 +52,14 @@ def compute(source: Path, func_dir: Path, user: str, flavour: str, identity: str
     for text in (flavour, identity, source.name):
         digest.update(text.encode() + b"\0")
     digest.update(source.read_bytes())
-    root = toolchain_dir()
     for path in _func_headers(func_dir, user):
         digest.update(b"\0func/" + str(path.relative_to(func_dir)).encode() + b"\0")
         digest.update(path.read_bytes())
-    for path in _toolchain_files():
-        digest.update(b"\0toolchain/" + str(path.relative_to(root)).encode() + b"\0")
-        digest.update(path.read_bytes())
+    root = toolchain_dir()
+    base = f"{root}/"
+    for name in _toolchain_files(root):
+        digest.update(b"\0toolchain/" + name.encode() + b"\0")
+        digest.update(_read(base + name))
     return digest.hexdigest()
 
 
