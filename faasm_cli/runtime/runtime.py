@@ -161,6 +161,13 @@ class Runtime:
             self._functions[(user, function)] = loaded
         return loaded
 
+    def precompile(self, wasm: bytes, label: str = "the module") -> None:
+        """Check a module and compile its machine code into the cache without loading it (no
+        zygote runs): an upload server does this once, and a runtime with the same `cache_dir`
+        on the host then loads the machine code instead of compiling. Raises `BadInput`
+        (`MissingImports` naming every import the runtime does not provide)."""
+        self._loader.compile(bytes(wasm), label)
+
     def forget(self, user: str, function: str) -> bool:
         """Drop a loaded function (e.g. uploaded again to a cluster): the next call resolves it
         afresh. Whether it was loaded."""

@@ -152,7 +152,9 @@ class Loader:
     state: StateStore
     limits: CallLimits
 
-    def load(self, user: str, function: str, wasm: bytes, label: str) -> LoadedFunction:
+    def compile(self, wasm: bytes, label: str) -> tuple[module_rewrite.Prepared, wasmtime.Module]:
+        """Check `wasm` (a module, importing only what the runtime provides) and get its
+        machine code, compiled once and kept in the cache."""
         if wasm[:8] != MAGIC:
             raise BadInput(
                 f"{label} is not a WebAssembly module", "pass the .wasm that `faasm compile` builds"
@@ -166,6 +168,10 @@ class Loader:
             ) from error
         module = self.cache.load(prepared.wasm, label)
         check_imports(module, label)
+        return prepared, module
+
+    def load(self, user: str, function: str, wasm: bytes, label: str) -> LoadedFunction:
+        prepared, module = self.compile(wasm, label)
         names = _export_names(module)
         indices = _indices(names)
         if EXPORT_CALL not in names:
