@@ -54,6 +54,7 @@ class Node:
     waiter: results.ResultWaiter
     result_ttl_s: float
     place: Callable[[Message], str]  # the worker to run a call
+    place_elsewhere: Callable[[Message], str | None]  # another live worker, if any
     exists: Callable[[str, str], bool]  # whether the cluster has the function
     ran: Callable[[Message, CallResult], None]  # told after each call this worker ran
 
@@ -137,9 +138,10 @@ class RedisDispatcher:
 
     def move_calls(self, worker_id: str, died: bool) -> int:
         """Hand the unfinished calls of `worker_id` (queued, and if it `died`, running) to live
-        workers; how many moved. A call whose worker died `MAX_ATTEMPTS` times fails instead.
-        Redis's stream keeps what was read and not acknowledged, and the `running` set what was
-        started: together every call the worker had, so none is lost (it may run twice)."""
+        workers (not to this one if it is `worker_id`, leaving); how many moved. A call whose
+        worker died `MAX_ATTEMPTS` times fails instead. The stream keeps what was read and not
+        acknowledged, the `running` set what was started: together every call the worker had,
+        so none is lost (it may run twice)."""
         client = self.node.client
         entries: Any = client.xrange(keys.queue(worker_id))
         queued = [int(fields[b"id"]) for _, fields in entries]
@@ -165,8 +167,11 @@ class RedisDispatcher:
                         )
                         pipe.execute()
                     continue
+            target = self.node.place(message)
+            if worker_id == self.node.worker_id:
+                target = self.node.place_elsewhere(message) or target
             client.delete(keys.started(call_id))
-            self.submit(message, self.node.place(message))
+            self.submit(message, target)
             moved += 1
         return moved
 

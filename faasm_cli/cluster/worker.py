@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -121,6 +122,9 @@ class Worker:
             waiter=self.waiter,
             result_ttl_s=config.result_ttl_s,
             place=self._place,
+            place_elsewhere=lambda message: scheduler.place_elsewhere(
+                self.client, self.id, message.user, message.function
+            ),
             exists=self.exists,
             ran=self._ran,
         )
@@ -174,9 +178,13 @@ class Worker:
             loop.join(READ_BLOCK_MS / 1000 + 5)
         self.heartbeat.stop()
         try:
-            moved = self.dispatcher.move_calls(self.id, died=False)
-            registry.deregister(self.client, self.id)
-            log.info("worker %s left the cluster (%d queued calls handed over)", self.id, moved)
+            if any(w.alive and w.id != self.id for w in registry.list_workers(self.client)):
+                moved = self.dispatcher.move_calls(self.id, died=False)
+                registry.deregister(self.client, self.id)
+                log.info("worker %s left the cluster (%d queued calls handed over)", self.id, moved)
+            else:  # the last one: the next worker to start takes its queue over as a dead one's
+                self.client.delete(keys.alive(self.id))
+                log.info("worker %s left the cluster, the last one", self.id)
         except redis.RedisError as error:
             log.warning("worker %s could not deregister: %s", self.id, error)
         self.pool.close()
@@ -386,25 +394,16 @@ class Worker:
                 continue  # the queue loop reports Redis being away
 
 
-class _Server(uvicorn.Server):
-    """uvicorn that tells the worker to stop taking queued calls as soon as a signal comes."""
-
-    def __init__(self, config: uvicorn.Config, worker: Worker) -> None:
-        super().__init__(config)
-        self.worker = worker
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        self.worker.drain()
-        super().handle_exit(sig, frame)
-
-
 def listening_socket(host: str, port: int) -> socket.socket:
     """The invoke port, shared with every other worker on this host (SO_REUSEPORT: the kernel
-    spreads connections over them)."""
+    spreads connections over them), made here because uvicorn cannot set SO_REUSEPORT."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    # Inherited by accepted connections: without it a response written in two pieces waits
+    # ~40 ms for the client's delayed ACK (asyncio sets it only on sockets it makes itself).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
@@ -422,13 +421,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     worker = Worker(config)
     worker.start()
     sock = listening_socket(config.host, config.invoke_port)
-    server_config = uvicorn.Config(
-        invoke_app(worker), log_level="warning", lifespan="off", timeout_graceful_shutdown=60
+    server = uvicorn.Server(
+        uvicorn.Config(
+            invoke_app(worker), log_level="warning", lifespan="off", timeout_graceful_shutdown=60
+        )
     )
-    try:
-        _Server(server_config, worker).run(sockets=[sock])
-    finally:
-        worker.stop()
+
+    def leave(signum: int, frame: FrameType | None) -> None:
+        worker.drain()  # no more calls from the queue; HTTP requests drain in uvicorn
+        server.should_exit = True
+
+    # uvicorn off the main thread leaves the signals to us: it would re-raise SIGTERM once
+    # drained and end the process before the worker hands its queue over.
+    signal.signal(signal.SIGTERM, leave)
+    signal.signal(signal.SIGINT, leave)
+    serving = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn")
+    serving.start()
+    while serving.is_alive():
+        serving.join(0.5)
+    worker.stop()
 
 
 if __name__ == "__main__":
