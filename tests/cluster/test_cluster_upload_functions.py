@@ -17,6 +17,7 @@ import redis
 import wasmtime
 from helpers import build_or_skip
 from support import RedisServer, free_port, serve_in_thread
+from upload_support import running_upload_server
 
 from faasm_cli.cluster import keys
 from faasm_cli.cluster.config import ClusterConfig
@@ -46,17 +47,9 @@ def demo_wasm(demo_project: Project) -> dict[str, bytes]:
 def server(
     tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
 ) -> Iterator[tuple[ClusterConfig, str]]:
-    """One server for the module (each upload app holds an engine: one per test would pile up
-    address space until the garbage collector runs)."""
     root = tmp_path_factory.mktemp("upload")
-    config = ClusterConfig(
-        redis_url=redis_server.url,
-        data_dir=root / "data",
-        cache_dir=root / "cache",
-        max_body_bytes=1 << 20,
-    )
-    with serve_in_thread(upload_app(config)) as url:
-        yield config, url
+    with running_upload_server(root, redis_server.url, max_body_bytes=1 << 20) as running:
+        yield running
 
 
 @pytest.fixture

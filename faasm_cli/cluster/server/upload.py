@@ -11,20 +11,30 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Annotated
 
+import anyio.to_thread
 import redis
-from fastapi import FastAPI, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi import FastAPI, Header, Request
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from faasm_cli.cluster.config import ClusterConfig
 from faasm_cli.cluster.function_store import FunctionStore
+from faasm_cli.cluster.redis_state import RedisBackend
 from faasm_cli.cluster.server import body, errors
-from faasm_cli.names import check_function, check_user
+from faasm_cli.cluster.shared_files import SharedFiles
+from faasm_cli.errors import NotFound
+from faasm_cli.names import check_function, check_key, check_user
 from faasm_cli.runtime import MemoryStateStore, Runtime
 
 WASM = "application/wasm"
 PYTHON = "text/x-python; charset=utf-8"
+_BINARY = {"type": "string", "format": "binary"}
+FilePath = Annotated[
+    str,
+    Header(alias="FilePath", description="The file's path under the shared root: `data/in.txt`"),
+]
 _NAMES = "Names: 1-64 characters of A-Z a-z 0-9 _ - (state keys also `.`)."
 
 
@@ -37,6 +47,8 @@ def upload_app(config: ClusterConfig) -> FastAPI:
         cache_dir=config.cache_dir, state_store=MemoryStateStore(), instance_slots=1, workers=1
     )
     functions = FunctionStore(config.functions_dir, client, runtime)
+    state = RedisBackend(client)
+    shared = SharedFiles(config.shared_files_dir)
     limit = config.max_body_bytes
 
     @contextlib.asynccontextmanager
@@ -115,5 +127,61 @@ def upload_app(config: ClusterConfig) -> FastAPI:
         """The Python function's source as uploaded."""
         source = await run_in_threadpool(functions.python, user, function)
         return Response(source, media_type=PYTHON)
+
+    @app.put(
+        "/s/{user}/{key:path}",
+        response_class=PlainTextResponse,
+        openapi_extra=body.raw_body(description="The value (any bytes; `curl -T FILE` works)"),
+        responses={200: {"description": "Stored"}, **errors.documented(400, 413, 503)},
+    )
+    async def put_state(user: str, key: str, request: Request) -> str:
+        """Replace a state value with the body, streamed into Redis (never held whole)."""
+        check_user(user), check_key(key)
+        blocks = body.blocking(body.pieces(request, limit, "state value"))
+        await anyio.to_thread.run_sync(state.write_chunks, user, key, blocks)
+        return "OK"
+
+    @app.get(
+        "/s/{user}/{key:path}",
+        response_class=StreamingResponse,
+        responses={
+            200: {"description": "The value", "content": {body.OCTETS: {"schema": _BINARY}}},
+            **errors.documented(400, 404, 503),
+        },
+    )
+    async def get_state(user: str, key: str) -> StreamingResponse:
+        """A state value, streamed out of Redis."""
+        check_user(user), check_key(key)
+        pieces = await run_in_threadpool(state.read_chunks, user, key)
+        if pieces is None:
+            raise NotFound(f"no state key {user}/{key}", f"set it: PUT /s/{user}/{key}")
+        return StreamingResponse(pieces, media_type=body.OCTETS)
+
+    @app.put(
+        "/file",
+        response_class=PlainTextResponse,
+        openapi_extra=body.raw_body(description="The file's bytes"),
+        responses={200: {"description": "Stored"}, **errors.documented(400, 413, 422)},
+    )
+    async def put_file(request: Request, file_path: FilePath) -> str:
+        """Store a shared file that functions read at `FilePath` (relative to the root)."""
+        shared.path(file_path)
+        blocks = body.blocking(body.pieces(request, limit, "file"))
+        await anyio.to_thread.run_sync(shared.write, file_path, blocks)
+        return "OK"
+
+    @app.get(
+        "/file",
+        response_class=StreamingResponse,
+        responses={
+            200: {"description": "The file", "content": {body.OCTETS: {"schema": _BINARY}}},
+            **errors.documented(400, 404, 422),
+        },
+    )
+    async def get_file(file_path: FilePath) -> StreamingResponse:
+        """A shared file's bytes."""
+        size, pieces = await run_in_threadpool(shared.read, file_path)
+        headers = {"Content-Length": str(size)}
+        return StreamingResponse(pieces, media_type=body.OCTETS, headers=headers)
 
     return app
