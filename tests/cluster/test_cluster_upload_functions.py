@@ -226,9 +226,16 @@ def test_redis_down_is_503_naming_it(tmp_path: Path, demo_wasm: dict[str, bytes]
     config = ClusterConfig(redis_url=dead, data_dir=tmp_path / "data", cache_dir=tmp_path / "c")
     with serve_in_thread(upload_app(config)) as url:
         answer = httpx.put(f"{url}/f/demo/hello", content=demo_wasm["hello"])
+        state = [httpx.put(f"{url}/s/demo/key", content=b"v"), httpx.get(f"{url}/s/demo/key")]
     assert answer.status_code == 503
     assert answer.text.startswith("stored demo/hello but could not tell the workers: Redis failed:")
     assert answer.text.endswith("(start Redis (faasm cluster up) and upload again)")
+    for refused in state:
+        assert refused.status_code == 503
+        assert refused.text.startswith(f"Redis at {dead} failed: ")
+        assert refused.text.endswith(
+            "(start Redis (`faasm cluster up`) or fix the cluster's Redis URL)"
+        )
 
 
 def test_openapi_describes_every_route_with_its_body(upload: httpx.Client) -> None:
