@@ -28,7 +28,6 @@ from faasm_cli.runtime.hostcalls.interface import (
     HOST_FUNCTIONS_BY_NAME,
     IMPORT_MODULE,
 )
-from faasm_cli.runtime.hostcalls.linker import entered
 from faasm_cli.runtime.hostcalls.wasi_stdio import WASI_MODULE
 from faasm_cli.runtime.interrupt import Interruption
 from faasm_cli.runtime.snapshot import rewrite as module_rewrite
@@ -234,11 +233,11 @@ class Loader:
 
 
 def initialise(sandbox: Sandbox, ctx: CallContext) -> Outcome:
-    """Run the static constructors and the zygote of a fresh instance."""
-    with entered(ctx):
-        for name, nresults in ((EXPORT_INITIALIZE, 0), (EXPORT_ZYGOTE, 1)):
-            if sandbox.export(name) is not None:
-                outcome = sandbox.call(name, ctx, nresults)
-                if outcome.failed or outcome.return_value:
-                    return outcome
+    """Run the static constructors and the zygote of a fresh instance (each `Sandbox.call` puts
+    `ctx` where host calls find it and releases its state resources)."""
+    for name, nresults in ((EXPORT_INITIALIZE, 0), (EXPORT_ZYGOTE, 1)):
+        if sandbox.export(name) is not None:
+            outcome = sandbox.call(name, ctx, nresults)
+            if outcome.failed or outcome.return_value:
+                return outcome
     return Outcome()
