@@ -28,6 +28,7 @@ from faasm_cli.runtime.hostcalls.linker import build_linker
 from faasm_cli.runtime.interrupt import GUARD, Interruption
 from faasm_cli.runtime.local_dispatch import LocalDispatcher
 from faasm_cli.runtime.pool import InstancePool
+from faasm_cli.runtime.python import PythonFiles, PythonFunction, explain, load_python
 from faasm_cli.runtime.result import EXEC_HOST, CallResult
 from faasm_cli.runtime.snapshot.cache import CacheStats, ModuleCache
 from faasm_cli.runtime.snapshot.proto import COMMAND, FRESH, LoadedFunction, Loader, initialise
@@ -56,6 +57,7 @@ class Runtime:
         interruption: str = GUARD,
         instance_slots: int | None = None,
         shared_files: Path | None = None,
+        python: PythonFiles | None = None,
     ) -> None:
         """`cache_dir` holds machine code, prepared modules and, unless `state_store` says
         otherwise, state (default: `config.cache_dir()`). `state_store` is a directory for the
@@ -69,12 +71,15 @@ class Runtime:
         instance maps its memory when it starts, which is cheaper for a process that makes one
         call (reserving the pool costs ~3 ms) and slower per call after that.
         `shared_files` is a directory every call may read (not write) at the same paths: a
-        file at `shared_files/data/x.txt` opens as `/data/x.txt` or `data/x.txt`."""
+        file at `shared_files/data/x.txt` opens as `/data/x.txt` or `data/x.txt`.
+        `python` is the built Python runtime (`toolchain.python.require_runtime()`), needed to
+        register `NAME.py` functions; their calls see its stdlib, not `shared_files`."""
         self.timeout = timeout
         self.max_chain_depth = max_chain_depth
         self.max_fanout = max_fanout
         self._resolver = resolver
         self._shared_files = shared_files
+        self._python = python
         self._limits = CallLimits(timeout, memory_limit_mb * _MIB, max_output_bytes)
         pool = (
             None
@@ -155,9 +160,22 @@ class Runtime:
                     f"wasm file {path} does not exist",
                     f"compile it first: faasm compile {user} {function}",
                 )
+            if path.suffix == ".py":
+                return self._register_python(user, function, path)
             data, label = path.read_bytes(), str(path)
         with self._load_lock:
             loaded = self._loader.load(user, function, data, label)
+            self._functions[(user, function)] = loaded
+        return loaded
+
+    def _register_python(self, user: str, function: str, path: Path) -> LoadedFunction:
+        if self._python is None:
+            raise NotFound(
+                f"{path} is a Python function and this runtime has no Python",
+                "pass Runtime(python=faasm_cli.toolchain.python.require_runtime())",
+            )
+        with self._load_lock:
+            loaded = load_python(self._loader, self._python, user, function, path)
             self._functions[(user, function)] = loaded
         return loaded
 
@@ -281,7 +299,11 @@ class Runtime:
             return _result(outcome, message, start)
         limits = self._limits_of(message)
         sandbox = Sandbox(
-            self._loader.engine, self._interruption, limits, loaded.pre, self._shared_files
+            self._loader.engine,
+            self._interruption,
+            limits,
+            loaded.pre,
+            loaded.files if isinstance(loaded, PythonFunction) else self._shared_files,
         )
         if sandbox.failure is not None:
             return _result(sandbox.failure, message, start)
@@ -303,6 +325,8 @@ class Runtime:
             outcome = sandbox.call(EXPORT_START, ctx, 0)
         else:
             outcome = sandbox.call(EXPORT_CALL, ctx, 1, idx)
+        if outcome.failed and isinstance(loaded, PythonFunction):
+            outcome = explain(outcome, ctx.stderr.text())
         return _result(outcome, message, start, ctx)
 
 

@@ -52,6 +52,27 @@ STDLIB_EXCLUDED = frozenset(
     {"test", "tests", "idlelib", "tkinter", "turtledemo", "ensurepip", "__pycache__"}
 )
 BUILD_MINUTES = "about 5 minutes on 2 cores"
+# What the interpreter is linked from (besides libz.a), kept to link the function module.
+LINK_ARCHIVES = (
+    f"libpython{PYTHON_VERSION}.a",
+    "Modules/_decimal/libmpdec/libmpdec.a",
+    "Modules/expat/libexpat.a",
+)
+LINK_LIBRARIES = (
+    "-lwasi-emulated-signal",
+    "-lwasi-emulated-getpid",
+    "-lwasi-emulated-process-clocks",
+    "-lm",
+)
+# The function module: toolchain/python/entry.c with libfaasm's entry points (brk/sbrk, the
+# per-call preopens), linked as FaasmToolchain.cmake links functions: a reactor, stack first.
+LIBFAASM_SOURCES = ("entry.c", "preopens.c", "memory.c")
+FUNCTION_LINK_FLAGS = (
+    "-mexec-model=reactor",
+    "-Wl,--stack-first",
+    "-Wl,-z,stack-size=4194304",
+    "-Wl,--strip-debug",
+)
 
 # Inside the guest: PYTHONHOME is "/", so the stdlib is looked for under /lib/python3.11. The
 # runtime's guest/ folder is mounted read-only at "/": it holds nothing but that stdlib.
@@ -84,6 +105,11 @@ class PythonRuntime:
     def link_dir(self) -> Path:
         """libpython, libz and the headers, to link other entry points against the interpreter."""
         return self.root / "link"
+
+    @property
+    def function_wasm(self) -> Path:
+        """The interpreter as a Faasm function (a reactor with libfaasm's entry points)."""
+        return self.root / "function.wasm"
 
     @property
     def version(self) -> str:
@@ -147,7 +173,8 @@ def build_python(
             (folder / "current").write_text(key)
             found = installed_runtime(root)
             assert found is not None
-            return PythonBuild(found, False, time.monotonic() - started)
+            remade = steps.run_step("function module", lambda: _finish(found, steps))
+            return PythonBuild(remade or found, remade is not None, time.monotonic() - started)
         work = folder / "build"
         shutil.rmtree(work, ignore_errors=True)
         stage = folder / f"{key}.tmp"
@@ -170,7 +197,92 @@ def build_python(
         shutil.rmtree(work, ignore_errors=True)
         built = installed_runtime(root)
         assert built is not None
-        return PythonBuild(built, True, time.monotonic() - started)
+        steps.run_step("function module", lambda: _finish(built, steps))
+        return PythonBuild(installed_runtime(root) or built, True, time.monotonic() - started)
+
+
+def _overlay_files() -> list[Path]:
+    """What the function module and the guest's pyfaasm are made from (not CPython itself)."""
+    libfaasm = toolchain_dir() / "libfaasm"
+    return [
+        recipe_dir() / "entry.c",
+        *sorted((recipe_dir() / "pyfaasm").glob("*.py")),
+        *(libfaasm / "src" / name for name in LIBFAASM_SOURCES),
+        *sorted((libfaasm / "include" / "faasm").glob("*.h")),
+    ]
+
+
+def _overlay_key() -> str:
+    digest = hashlib.sha256(" ".join(FUNCTION_LINK_FLAGS).encode())
+    for path in _overlay_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _finish(runtime: PythonRuntime, steps: _Steps) -> PythonRuntime | None:
+    """Link the function module and install pyfaasm into the guest's stdlib, when either's
+    sources changed (seconds: CPython is not rebuilt). The updated runtime, or None."""
+    overlay = _overlay_key()
+    if runtime.manifest.get("overlay") == overlay and runtime.function_wasm.is_file():
+        return None
+    scratch = runtime.root / "overlay.tmp"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    link = runtime.link_dir
+    libfaasm = toolchain_dir() / "libfaasm"
+    sysroot = scratch / "wasi-sysroot"
+    cc = _compiler()
+    if not wasi_sdk_path():
+        for part in ("include", "lib"):
+            (sysroot / part).mkdir(parents=True)
+            (sysroot / part / "wasm32-wasi").symlink_to(f"/usr/{part}/wasm32-wasi")
+        cc = [*cc, f"--sysroot={sysroot}"]
+    flags = ["-O2", "-msimd128", f"-I{link / 'include'}", f"-I{libfaasm / 'include'}"]
+    objects = []
+    sources = [recipe_dir() / "entry.c", *(libfaasm / "src" / n for n in LIBFAASM_SOURCES)]
+    for number, source in enumerate(sources):
+        target = scratch / f"{number}-{source.stem}.o"
+        steps.command(
+            [*cc, *flags, f"-I{libfaasm / 'src'}", "-c", str(source), "-o", str(target)], scratch
+        )
+        objects.append(str(target))
+    archives = [str(link / Path(a).name) for a in LINK_ARCHIVES] + [str(link / "libz.a")]
+    wasm = scratch / "function.wasm"
+    steps.command(
+        [*cc, *FUNCTION_LINK_FLAGS, *objects, *archives, *LINK_LIBRARIES, "-o", str(wasm)],
+        scratch,
+    )
+    package = runtime.stdlib / "pyfaasm"
+    shutil.rmtree(package, ignore_errors=True)
+    shutil.copytree(recipe_dir() / "pyfaasm", package, ignore=shutil.ignore_patterns("__pycache__"))
+    _precompile(package, runtime.guest_root / GUEST_LIB.lstrip("/"), steps, scratch)
+    wasm.replace(runtime.function_wasm)
+    shutil.rmtree(scratch)
+    manifest = {**runtime.manifest, "overlay": overlay}
+    (runtime.root / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    return PythonRuntime(runtime.root, manifest)
+
+
+def _precompile(target: Path, lib: Path, steps: _Steps, cwd: Path) -> None:
+    """Unchecked hash-based .pyc (never compared with the sources: the mount is read-only),
+    recording guest paths (/lib/python3.11/...) for tracebacks."""
+    steps.command(
+        [
+            str(BUILD_PYTHON),
+            "-m",
+            "compileall",
+            "-q",
+            "-j0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            "-s",
+            str(lib),
+            "-p",
+            GUEST_LIB,
+            str(target),
+        ],
+        cwd,
+    )
 
 
 @contextmanager
@@ -183,7 +295,7 @@ def _locked(path: Path) -> Iterator[None]:
 class _Steps:
     """Numbered steps writing their commands' output to one log; a failure names both."""
 
-    TOTAL = 8
+    TOTAL = 9
 
     def __init__(self, log: Path, on_log: LogSink) -> None:
         self.log = log
@@ -469,29 +581,14 @@ class _Recipe:
         for generated in (self.out / pybuilddir).glob("_sysconfigdata_*.py"):
             shutil.copy(generated, target / generated.name)
         (target / "site-packages").mkdir(exist_ok=True)
-        self.steps.command(
-            [
-                str(BUILD_PYTHON),
-                "-m",
-                "compileall",
-                "-q",
-                "-j0",
-                "--invalidation-mode",
-                "unchecked-hash",
-                "-s",
-                str(lib),
-                "-p",
-                GUEST_LIB,
-                str(target),
-            ],
-            self.work,
-        )
+        _precompile(target, lib, self.steps, self.work)
 
     def _install(self) -> None:
         shutil.copy(self.out / "python.wasm", self.stage / "python.wasm")
         link = self.stage / "link"
         (link / "include").mkdir(parents=True)
-        shutil.copy(self.out / f"libpython{PYTHON_VERSION}.a", link)
+        for archive in LINK_ARCHIVES:
+            shutil.copy(self.out / archive, link)
         shutil.copy(self.zlib / "lib" / "libz.a", link)
         shutil.copytree(self.src / "Include", link / "include", dirs_exist_ok=True)
         shutil.copy(self.out / "pyconfig.h", link / "include" / "pyconfig.h")

@@ -1,0 +1,134 @@
+"""Python functions: the interpreter module is the function's wasm, the script the zygote's input.
+
+Every Python function shares one interpreter module (CPython on wasm with libfaasm's entry
+points, made by `faasm python build`). What makes a function its own is its zygote: the
+interpreter initialised, the script compiled and its imports run (toolchain/python/pyfaasm/
+_runner.py), then linear memory snapshotted as for C functions. Each call is restored from that
+snapshot with the stdlib mounted read-only at "/" and no other file; `random` is reseeded per
+call. The zygote's memory is not the same from one process to the next (CPython seeds from WASI
+random_get and leaves those bytes in freed memory), so each process compiles its own snapshot.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import wasmtime
+
+from faasm_cli.errors import BadInput
+from faasm_cli.runtime.faaslet import Outcome, Sandbox
+from faasm_cli.runtime.hostcalls.interface import EXPORT_MEMORY
+from faasm_cli.runtime.snapshot import rewrite as module_rewrite
+from faasm_cli.runtime.snapshot.proto import SNAPSHOT, LoadedFunction, Loader, initialise
+
+PYTHON_INDICES = frozenset(range(10))
+_TRACEBACK = "Traceback (most recent call last):"
+
+
+class PythonFiles(Protocol):
+    """What the runtime needs of a built Python runtime (toolchain.python.PythonRuntime)."""
+
+    @property
+    def function_wasm(self) -> Path: ...
+
+    @property
+    def guest_root(self) -> Path: ...
+
+
+@dataclass(frozen=True)
+class PythonFunction(LoadedFunction):
+    """A loaded Python function: its calls see `files` (the stdlib) at "/" and nothing else."""
+
+    files: Path | None = None
+
+
+def read_source(path: Path) -> bytes:
+    """The function's source, refused unless it is UTF-8 (Python's own default)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInput(
+            f"{path} is not UTF-8 text (byte {error.start} cannot be decoded)",
+            "save the function's source as UTF-8",
+        ) from error
+    return data
+
+
+def load_python(
+    loader: Loader, python: PythonFiles, user: str, function: str, path: Path
+) -> PythonFunction:
+    """Compile (or load) the interpreter, run the zygote on `path`, snapshot it."""
+    source = read_source(path)
+    label = f"func/{user}/{path.name}"
+    prepared, module = loader.compile(python.function_wasm.read_bytes(), "the Python runtime")
+    pre = loader.linker.instantiate_pre(module)
+    sandbox = Sandbox(loader.engine, loader.interruption, loader.limits, pre, python.guest_root)
+    if sandbox.failure is not None:
+        return _failed(user, function, pre, python, sandbox.failure.error or "")
+    ctx = sandbox.context(user, function, 0, label.encode() + b"\0" + source, loader.state)
+    outcome = initialise(sandbox, ctx)
+    if outcome.failed or outcome.return_value:
+        reason = (
+            _traceback(ctx.stderr.text()) or outcome.error or f"returned {outcome.return_value}"
+        )
+        return _failed(user, function, pre, python, reason)
+    memory = sandbox.export(EXPORT_MEMORY)
+    assert isinstance(memory, wasmtime.Memory)
+    size = memory.data_len(sandbox.store)
+    image = ctypes.string_at(ctypes.addressof(memory.data_ptr(sandbox.store).contents), size)
+    values: dict[int, int | float] = {}
+    for index, _ in prepared.mutable_globals:
+        glob = sandbox.export(f"{module_rewrite.GLOBAL_EXPORT_PREFIX}{index}")
+        assert isinstance(glob, wasmtime.Global)
+        values[index] = glob.value(sandbox.store)
+    snapshot = module_rewrite.snapshot_module(prepared, image, values)
+    family = "pysnap-" + hashlib.sha256(f"{user}/{function}".encode()).hexdigest()[:24]
+    snap_module = loader.cache.load(snapshot, f"{label} (snapshot)", family=family)
+    return PythonFunction(
+        user,
+        function,
+        SNAPSHOT,
+        loader.linker.instantiate_pre(snap_module),
+        PYTHON_INDICES,
+        files=python.guest_root,
+    )
+
+
+def _failed(
+    user: str, function: str, pre: wasmtime.InstancePre, python: PythonFiles, reason: str
+) -> PythonFunction:
+    return PythonFunction(
+        user,
+        function,
+        SNAPSHOT,
+        pre,
+        PYTHON_INDICES,
+        zygote_error=f"zygote failed: {reason}",
+        files=python.guest_root,
+    )
+
+
+def _traceback(stderr: str) -> str:
+    """The last Python traceback (or SyntaxError report) in `stderr`, without its trailing
+    newline; empty when there is none."""
+    start = stderr.rfind(_TRACEBACK)
+    if start < 0:
+        start = stderr.find('  File "')
+    return stderr[start:].rstrip() if start >= 0 else ""
+
+
+def explain(outcome: Outcome, stderr: str) -> Outcome:
+    """A failed Python call: its traceback is the message when it has one (exit(n) keeps
+    "exited with code n")."""
+    found = _traceback(stderr)
+    if not found:
+        return outcome
+    return Outcome(outcome.return_value, True, found)
+
+
+__all__ = ["PythonFiles", "PythonFunction", "explain", "load_python", "read_source"]

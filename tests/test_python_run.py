@@ -1,0 +1,166 @@
+"""Python functions through `Runtime`: the interpreter's zygote, snapshot restores, failures.
+
+Uses the runtime `faasm python build` made in the developer's (or CI's) cache; skips without one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import platformdirs
+import pytest
+
+from faasm_cli.errors import BadInput, NotFound
+from faasm_cli.runtime import Runtime
+from faasm_cli.toolchain.python import PythonRuntime, installed_runtime
+
+# Read at import, before conftest points FAASM_CACHE_DIR at the session's empty cache.
+BUILT_IN = Path(os.environ.get("FAASM_CACHE_DIR") or platformdirs.user_cache_dir("faasm"))
+
+SOURCES = {
+    "hello": (
+        "import sys\n"
+        "from pyfaasm.core import get_input, set_output\n"
+        "\n"
+        "def main_func():\n"
+        "    print('Hello from Python', sys.version.split()[0])\n"
+        "    set_output(b'got: ' + get_input())\n"
+        "\n"
+        "if __name__ == '__main__':\n"
+        "    main_func()\n"
+    ),
+    "decorated": (
+        "from pyfaasm.code import faasm_main\n"
+        "from pyfaasm.core import getInput, setOutput\n"
+        "\n"
+        "@faasm_main\n"
+        "def main():\n"
+        "    setOutput(getInput()[::-1])\n"
+    ),
+    "exit3": "import sys\nprint('before')\nsys.exit(3)\n",
+    "raises": "def inner():\n    return 1 / 0\n\ninner()\n",
+    "syntax": "def broken(:\n    pass\n",
+    "no_module": "import not_a_module_anywhere\n",
+    "randoms": (
+        "import random\nfrom pyfaasm.core import set_output\nset_output(str(random.random()))\n"
+    ),
+    "files": (
+        "import os\n"
+        "print(sorted(os.listdir('/')))\n"
+        "try:\n"
+        "    open('/lib/python3.11/x.txt', 'w')\n"
+        "except OSError as e:\n"
+        "    print(type(e).__name__)\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def python() -> PythonRuntime:
+    found = installed_runtime(BUILT_IN)
+    if found is None or not found.function_wasm.is_file():
+        pytest.skip("the Python runtime is not built: run `faasm python build`")
+    return found
+
+
+@pytest.fixture(scope="module")
+def functions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("func") / "python"
+    folder.mkdir()
+    for name, source in SOURCES.items():
+        (folder / f"{name}.py").write_text(source)
+    (folder / "latin1.py").write_bytes("print('caf\xe9')\n".encode("latin-1"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def runtime(python: PythonRuntime, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    with Runtime(cache_dir=tmp_path_factory.mktemp("rt"), python=python) as rt:
+        yield rt
+
+
+def register(runtime: Runtime, functions: Path, name: str) -> None:
+    runtime.register("python", name, functions / f"{name}.py")
+
+
+def test_hello_prints_and_sets_output_each_call(
+    runtime: Runtime, functions: Path, python: PythonRuntime
+) -> None:
+    register(runtime, functions, "hello")
+    for data in (b"one", b"two"):
+        result = runtime.call("python", "hello", data)
+        assert (result.failed, result.error, result.return_value) == (False, None, 0)
+        assert result.stdout == f"Hello from Python {python.version}\n"
+        assert result.output_data == b"got: " + data
+
+
+def test_decorated_main_with_faasm_2020_names(runtime: Runtime, functions: Path) -> None:
+    register(runtime, functions, "decorated")
+    assert runtime.call("python", "decorated", b"abc").output_data == b"cba"
+
+
+def test_exit_code_is_a_failed_call(runtime: Runtime, functions: Path) -> None:
+    register(runtime, functions, "exit3")
+    result = runtime.call("python", "exit3")
+    assert (result.failed, result.return_value, result.error) == (True, 3, "exited with code 3")
+    assert result.stdout == "before\n"
+
+
+def test_exception_message_is_the_traceback_of_the_user_file(
+    runtime: Runtime, functions: Path
+) -> None:
+    register(runtime, functions, "raises")
+    result = runtime.call("python", "raises")
+    assert result.failed and result.return_value == 1
+    assert result.error is not None
+    lines = result.error.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert '  File "func/python/raises.py", line 4, in <module>' in lines
+    assert '  File "func/python/raises.py", line 2, in inner' in lines
+    assert lines[-1] == "ZeroDivisionError: division by zero"
+    assert "_runner" not in result.error
+
+
+def test_syntax_error_fails_every_call_naming_file_line(runtime: Runtime, functions: Path) -> None:
+    register(runtime, functions, "syntax")
+    for _ in range(2):
+        result = runtime.call("python", "syntax")
+        assert result.failed
+        assert result.error is not None
+        assert result.error.startswith("zygote failed: ")
+        assert 'File "func/python/syntax.py", line 1' in result.error
+        assert result.error.endswith("SyntaxError: invalid syntax")
+
+
+def test_missing_module_fails_in_the_zygote(runtime: Runtime, functions: Path) -> None:
+    register(runtime, functions, "no_module")
+    result = runtime.call("python", "no_module")
+    assert result.failed and result.error is not None
+    assert result.error.endswith("ModuleNotFoundError: No module named 'not_a_module_anywhere'")
+
+
+def test_random_is_reseeded_per_call(runtime: Runtime, functions: Path) -> None:
+    register(runtime, functions, "randoms")
+    outputs = {runtime.call("python", "randoms").output_data for _ in range(3)}
+    assert len(outputs) == 3
+
+
+def test_the_stdlib_is_all_a_call_sees_and_read_only(runtime: Runtime, functions: Path) -> None:
+    register(runtime, functions, "files")
+    result = runtime.call("python", "files")
+    assert result.stdout.splitlines() == ["['lib']", "PermissionError"]
+
+
+def test_a_source_that_is_not_utf8_is_refused(runtime: Runtime, functions: Path) -> None:
+    with pytest.raises(BadInput) as caught:
+        register(runtime, functions, "latin1")
+    assert caught.value.message.endswith("latin1.py is not UTF-8 text (byte 10 cannot be decoded)")
+    assert caught.value.hint == "save the function's source as UTF-8"
+
+
+def test_a_runtime_without_python_says_so(functions: Path, tmp_path: Path) -> None:
+    with Runtime(cache_dir=tmp_path) as bare, pytest.raises(NotFound) as caught:
+        bare.register("python", "hello", functions / "hello.py")
+    assert "is a Python function and this runtime has no Python" in caught.value.message

@@ -1,0 +1,87 @@
+"""Runs a Python function inside the wasm interpreter; toolchain/python/entry.c calls it.
+
+The zygote gets `PATH\\0SOURCE` as its input, compiles the source (a syntax error fails the
+zygote, so every call fails with it) and runs its top-level imports once, before the snapshot.
+Each call then runs the file as `__main__` (Faasm's script style runs here) and the function
+registered for the call's index (`@faasm_main`, `@faasm_func(idx)`, `registerFunction`).
+`exit(n)` with n != 0 and an uncaught exception end the call as C's `exit(n)` does, the
+traceback on stderr.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import linecache
+import os
+import random
+import sys
+import traceback
+import types
+
+import _pyfaasm  # type: ignore[import-not-found]
+
+from . import core
+
+_code: types.CodeType | None = None
+_filename = "<function>"
+
+
+def zygote() -> None:
+    global _code, _filename
+    name, _, source = _pyfaasm.read_input().partition(b"\0")
+    _filename = name.decode()
+    text = source.decode("utf-8")
+    linecache.cache[_filename] = (len(text), None, text.splitlines(True), _filename)
+    tree = ast.parse(text, _filename)
+    _code = compile(tree, _filename, "exec", dont_inherit=True)
+    imports: list[ast.stmt] = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    warm = compile(ast.Module(imports, type_ignores=[]), _filename, "exec", dont_inherit=True)
+    exec(warm, {"__name__": "__faasm_zygote__", "__builtins__": builtins})
+    sys.argv = [_filename]
+
+
+def call(idx: int) -> int:
+    random.seed()  # from WASI random_get: calls restored from one snapshot differ
+    core._reset()
+    main = types.ModuleType("__main__")
+    main.__file__ = _filename
+    main.__builtins__ = builtins  # type: ignore[attr-defined]
+    sys.modules["__main__"] = main
+    code = 0
+    value: object = None
+    try:
+        assert _code is not None, "the zygote did not run"
+        exec(_code, main.__dict__)
+        function = core._registered(idx)
+        if function is not None:
+            value = function()
+        elif idx != 0:
+            raise LookupError(f"{_filename} registers no function at index {idx}")
+    except SystemExit as stop:
+        code = _exit_code(stop.code)
+    except BaseException as error:
+        _print_user_traceback(error)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if code:
+        os._exit(code)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _exit_code(status: object) -> int:
+    if status is None:
+        return 0
+    if isinstance(status, int):
+        return status
+    print(status, file=sys.stderr)
+    return 1
+
+
+def _print_user_traceback(error: BaseException) -> None:
+    """The traceback from the user's code down (the runner's own frame left out)."""
+    tb = error.__traceback__
+    if tb is not None and tb.tb_frame.f_code is call.__code__:
+        tb = tb.tb_next
+    traceback.print_exception(type(error), error, tb)
