@@ -106,20 +106,26 @@ class RedisDispatcher:
             pipe.hincrby(keys.worker_stats(target), "in_flight", 1)
             pipe.execute()
 
-    def claim(self, call_id: int, queued_here: bool = False) -> bool:
-        """Win the call for this worker (False: someone started it already). A call taken from
-        this worker's own queue already counts in its calls in flight."""
+    def claim(
+        self, call_id: int, queued_here: bool = False, pipe: redis.client.Pipeline | None = None
+    ) -> bool:
+        """Win the call for this worker (False: someone started it already; always False when
+        queued on `pipe`). A call taken from this worker's own queue already counts in its
+        calls in flight."""
         worker = self.node.worker_id
         key_names = [keys.started(call_id), keys.running(worker), keys.worker_stats(worker)]
         ttl = results.ttl_ms(self.node.result_ttl_s)
         counted = 0 if queued_here else 1
-        return bool(self._claim(keys=key_names, args=[worker, ttl, call_id, counted]))
+        won = self._claim(keys=key_names, args=[worker, ttl, call_id, counted], client=pipe)
+        return bool(won == 1)
 
     def submit_here(self, message: Message) -> None:
         """Record a call this worker runs at once (no queue): its message, and claimed."""
         ttl = results.ttl_ms(self.node.result_ttl_s)
-        self.node.client.set(keys.call(message.id), json.dumps(message.to_json()), px=ttl)
-        self.claim(message.id)
+        with self.node.client.pipeline(transaction=False) as pipe:
+            pipe.set(keys.call(message.id), json.dumps(message.to_json()), px=ttl)
+            self.claim(message.id, pipe=pipe)
+            pipe.execute()
 
     def claimed_message(self, call_id: int, entry: str) -> Message | None:
         """The message of a call claimed from the queue; None (and the claim undone) when it

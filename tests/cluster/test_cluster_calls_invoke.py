@@ -146,3 +146,19 @@ def test_a_body_that_is_not_a_json_object_is_400(cluster: LocalCluster) -> None:
     for body in (b"{", b"[1]", b"\xff"):
         answer = cluster.http.post(cluster.invoke_url + "/", content=body)
         assert answer.status_code == 400, body
+
+
+def test_a_function_uploaded_again_runs_its_new_version(cluster: LocalCluster) -> None:
+    cluster.upload(
+        "demo", "version", wat_function(output_of(8, 2), extra='(data (i32.const 8) "v1")')
+    )
+    for _ in range(4):  # loaded on whichever workers took these
+        assert cluster.invoke(user="demo", function="version").text == "v1\n"
+    cluster.upload(
+        "demo", "version", wat_function(output_of(8, 2), extra='(data (i32.const 8) "v2")')
+    )
+    deadline = time.monotonic() + 10
+    answers = set()
+    while time.monotonic() < deadline and answers != {"v2\n"}:
+        answers = {cluster.invoke(user="demo", function="version").text for _ in range(4)}
+    assert answers == {"v2\n"}
