@@ -35,7 +35,6 @@ FilePath = Annotated[
     str,
     Header(alias="FilePath", description="The file's path under the shared root: `data/in.txt`"),
 ]
-_NAMES = "Names: 1-64 characters of A-Z a-z 0-9 _ - (state keys also `.`)."
 
 
 def upload_app(config: ClusterConfig) -> FastAPI:
@@ -59,7 +58,8 @@ def upload_app(config: ClusterConfig) -> FastAPI:
 
     app = FastAPI(
         title="Faasm upload server",
-        description="Upload functions, Python sources, state and shared files. " + _NAMES,
+        description="Upload functions, Python sources, state and shared files. A bad name is "
+        "answered 400 with the naming rule.",
         lifespan=lifespan,
     )
     errors.install(app)
@@ -85,7 +85,8 @@ def upload_app(config: ClusterConfig) -> FastAPI:
     async def put_function(user: str, function: str, request: Request) -> str:
         """Check the wasm (a module importing only the host interface), compile its machine
         code once, store it and tell the workers (a new version replaces the old)."""
-        check_user(user), check_function(function)
+        check_user(user)
+        check_function(function)
         wasm = await body.whole(request, limit, "wasm")
         return await run_in_threadpool(functions.put_wasm, user, function, wasm)
 
@@ -110,7 +111,8 @@ def upload_app(config: ClusterConfig) -> FastAPI:
     )
     async def put_python(user: str, function: str, request: Request) -> str:
         """Store a Python function's source."""
-        check_user(user), check_function(function)
+        check_user(user)
+        check_function(function)
         source = await body.whole(request, limit, "Python source")
         await run_in_threadpool(functions.put_python, user, function, source)
         return "OK"
@@ -136,7 +138,8 @@ def upload_app(config: ClusterConfig) -> FastAPI:
     )
     async def put_state(user: str, key: str, request: Request) -> str:
         """Replace a state value with the body, streamed into Redis (never held whole)."""
-        check_user(user), check_key(key)
+        check_user(user)
+        check_key(key)
         blocks = body.blocking(body.pieces(request, limit, "state value"))
         await anyio.to_thread.run_sync(state.write_chunks, user, key, blocks)
         return "OK"
@@ -151,7 +154,8 @@ def upload_app(config: ClusterConfig) -> FastAPI:
     )
     async def get_state(user: str, key: str) -> StreamingResponse:
         """A state value, streamed out of Redis."""
-        check_user(user), check_key(key)
+        check_user(user)
+        check_key(key)
         pieces = await run_in_threadpool(state.read_chunks, user, key)
         if pieces is None:
             raise NotFound(f"no state key {user}/{key}", f"set it: PUT /s/{user}/{key}")
