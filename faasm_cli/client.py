@@ -98,20 +98,6 @@ class Client:
                 written += len(piece)
         return written
 
-    def delete_state(self, user: str, key: str) -> None:
-        self._send("DELETE", f"{self.upload_url}/s/{user}/{key}")
-
-    def list_state(self, user: str) -> list[tuple[str, int]]:
-        """A user's keys and their sizes (`GET /s/{user}`: `[{"key": ..., "size": ...}]`)."""
-        response = self._send("GET", f"{self.upload_url}/s/{user}", headers=_JSON)
-        try:
-            return [(str(entry["key"]), int(entry["size"])) for entry in response.json()]
-        except (json.JSONDecodeError, TypeError, KeyError, ValueError) as problem:
-            raise ClusterUnavailable(
-                f"{self.upload_url}/s/{user} answered no key list: {response.text[:80]!r}",
-                "is that URL a Faasm upload server?",
-            ) from problem
-
     # ---- health ---------------------------------------------------------------------------------
 
     def ping(self) -> None:
@@ -175,9 +161,7 @@ def _refused(url: str, response: httpx.Response) -> FaasmError:
     line = line or f"{response.status_code} {response.reason_phrase}"
     if response.status_code == httpx.codes.METHOD_NOT_ALLOWED:
         route = f"{response.request.method} {response.request.url.path}"
-        return BadInput(
-            f"{_origin(url)} has no route {route}", "the cluster runs an older faasm: upgrade it"
-        )
+        return BadInput(f"{_origin(url)} has no route {route}", "is that the right server?")
     if response.status_code == httpx.codes.NOT_FOUND:
         return NotFound(line)
     if response.is_client_error:

@@ -214,6 +214,36 @@ def test_an_unknown_function_is_the_servers_one_line(cluster: Cluster) -> None:
     assert "never_uploaded" in one_line_error(missing.stderr)
 
 
+def test_state_set_and_get_through_the_cluster(cluster: Cluster, tmp_path: Path) -> None:
+    put = cluster.cli("state", "set", "demo", "greeting", "hello cluster", "--cluster")
+    assert put.returncode == 0, put.stderr.decode()
+    got = cluster.cli("state", "get", "demo", "greeting", "--cluster")
+    assert (got.returncode, got.stdout) == (0, b"hello cluster")
+    local = cluster.cli("state", "get", "demo", "greeting")
+    assert local.returncode == 66  # the local store stays the default, and apart
+    blob = os.urandom(3 << 20)
+    (tmp_path / "blob.bin").write_bytes(blob)
+    sent = cluster.cli(
+        "state", "upload", "demo", "blob", "--file", str(tmp_path / "blob.bin"), "--cluster"
+    )
+    assert sent.returncode == 0, sent.stderr.decode()
+    fetched = cluster.cli(
+        "state", "get", "demo", "blob", "--cluster", "--file", str(tmp_path / "back.bin")
+    )
+    assert fetched.returncode == 0, fetched.stderr.decode()
+    assert (tmp_path / "back.bin").read_bytes() == blob
+    into = tmp_path / "nothing.bin"
+    absent = cluster.cli("state", "get", "demo", "nothing", "--cluster", "--file", str(into))
+    assert absent.returncode == 66
+    assert "nothing" in one_line_error(absent.stderr)
+    assert not into.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    for verb in (("delete", "demo", "greeting"), ("list", "demo")):
+        refused = cluster.cli("state", *verb, "--cluster")
+        assert refused.returncode == 65
+        assert f"upload server cannot {verb[0]} state" in one_line_error(refused.stderr)
+
+
 def test_logs_name_each_part(cluster: Cluster) -> None:
     logs = cluster.cli("cluster", "logs", "upload", "--data-dir", str(cluster.data_dir))
     assert logs.returncode == 0
