@@ -47,9 +47,15 @@ def run(c: Context, user: str, function: str, input: str = "") -> None:
 
 
 @task(positional=["user", "function"])
-def upload(c: Context, user: str, function: str = "", all: bool = False) -> None:
+def upload(c: Context, user: str, function: str) -> None:
     """Upload a function to the cluster (compiled first if stale): inv upload demo hello."""
-    _run([*FAASM, "upload", user, *([function] if function else []), *(["--all"] if all else [])])
+    _run([*FAASM, "upload", user, function])
+
+
+@task(name="upload-all", positional=["user"])
+def upload_all(c: Context, user: str) -> None:
+    """Upload every function of a user: inv upload-all demo."""
+    _run([*FAASM, "upload", user, "--all"])
 
 
 @task(positional=["user", "function"])

@@ -22,6 +22,8 @@ from faasm_cli.cluster.launcher import STATE_FILE
 from faasm_cli.config import Project
 from tests.helpers import build_or_skip, one_line_error, run_cli
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 @dataclass(frozen=True)
 class Cluster:
@@ -89,7 +91,7 @@ def _gone(pid: int) -> bool:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory, demo_project: Project) -> Iterator[Cluster]:
     """Two workers and a redis-server of its own, started detached by the CLI."""
-    build_or_skip(demo_project, "demo", ["hello", "exit3"])
+    build_or_skip(demo_project, "demo", ["hello", "exit3", "echo"])
     tmp = tmp_path_factory.mktemp("cluster")
     upload, invoke, redis_port = free_port(), free_port(), free_port()
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
@@ -136,6 +138,22 @@ def test_upload_then_invoke_hello(cluster: Cluster) -> None:
     assert (called.returncode, called.stdout) == (0, b"Hello faasm!"), called.stderr.decode()
     as_json = json.loads(cluster.cli("invoke", "demo", "hello", "-o", "json").stdout)
     assert (as_json["output_data"], as_json["return_value"]) == ("Hello faasm!", 0)
+
+
+def test_inv_upload_and_inv_invoke_as_in_faasms_quick_start(cluster: Cluster) -> None:
+    def inv(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [sys.executable, "-m", "invoke", "-r", str(REPO), *args],
+            cwd=cluster.project.root,
+            env={**os.environ, **cluster.env},
+            capture_output=True,
+            timeout=300,
+        )
+
+    uploaded = inv("upload", "demo", "echo")
+    assert uploaded.returncode == 0, uploaded.stderr.decode()
+    called = inv("invoke", "demo", "echo", "--input", "it's here")
+    assert (called.returncode, called.stdout) == (0, b"it's here"), called.stderr.decode()
 
 
 def test_status_table_and_json_show_the_workers(cluster: Cluster) -> None:
