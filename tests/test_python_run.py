@@ -46,6 +46,12 @@ SOURCES = {
     "randoms": (
         "import random\nfrom pyfaasm.core import set_output\nset_output(str(random.random()))\n"
     ),
+    "stdlib": (
+        "import collections, datetime, decimal, hashlib, json, random, re, struct, time, zlib\n"
+        "from pyfaasm.core import set_output\n"
+        "spent = time.process_time()\n"
+        "set_output(json.dumps([0 <= spent < 5, len({str(i): i for i in range(100)})]))\n"
+    ),
     "files": (
         "import os\n"
         "print(sorted(os.listdir('/')))\n"
@@ -76,8 +82,14 @@ def functions(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def runtime(python: PythonRuntime, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    with Runtime(cache_dir=tmp_path_factory.mktemp("rt"), python=python) as rt:
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for the module: the interpreter's machine code is compiled once (seconds)."""
+    return tmp_path_factory.mktemp("rt")
+
+
+@pytest.fixture(scope="module")
+def runtime(python: PythonRuntime, cache: Path) -> Iterator[Runtime]:
+    with Runtime(cache_dir=cache, python=python) as rt:
         yield rt
 
 
@@ -164,3 +176,17 @@ def test_a_runtime_without_python_says_so(functions: Path, tmp_path: Path) -> No
     with Runtime(cache_dir=tmp_path) as bare, pytest.raises(NotFound) as caught:
         bare.register("python", "hello", functions / "hello.py")
     assert "is a Python function and this runtime has no Python" in caught.value.message
+
+
+def test_the_snapshot_is_the_same_in_a_new_runtime_so_it_is_not_compiled_again(
+    python: PythonRuntime, functions: Path, cache: Path
+) -> None:
+    """Hash seeds, `random`'s state, the process clock's start and the C stack would make each
+    zygote's memory differ (WASI random_get and clocks are new in every store)."""
+    compiled = []
+    for _ in range(2):
+        with Runtime(cache_dir=cache, python=python, instance_slots=0) as fresh:
+            fresh.register("python", "stdlib", functions / "stdlib.py")
+            assert fresh.call("python", "stdlib").output_data == b"[true, 100]"
+            compiled.append(fresh.cache_stats.compiled)
+    assert compiled[0] >= 1 and compiled[1] == 0  # the first may compile the interpreter too

@@ -5,8 +5,9 @@ points, made by `faasm python build`). What makes a function its own is its zygo
 interpreter initialised, the script compiled and its imports run (toolchain/python/pyfaasm/
 _runner.py), then linear memory snapshotted as for C functions. Each call is restored from that
 snapshot with the stdlib mounted read-only at "/" and no other file; `random` is reseeded per
-call. The zygote's memory is not the same from one process to the next (CPython seeds from WASI
-random_get and leaves those bytes in freed memory), so each process compiles its own snapshot.
+call. The zygote is deterministic (hash seed from the source, `random` seeded with 0, a process
+clock with no start time, the dead C stack zeroed), so its snapshot is the same bytes in every
+process and its machine code is compiled once into the cache, as a C function's is.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from faasm_cli.runtime.snapshot import rewrite as module_rewrite
 from faasm_cli.runtime.snapshot.proto import SNAPSHOT, LoadedFunction, Loader, initialise
 
 PYTHON_INDICES = frozenset(range(10))
+STACK_POINTER_GLOBAL = 0  # LLVM's __stack_pointer is the module's first global
 _TRACEBACK = "Traceback (most recent call last):"
 
 
@@ -86,7 +88,7 @@ def load_python(
         glob = sandbox.export(f"{module_rewrite.GLOBAL_EXPORT_PREFIX}{index}")
         assert isinstance(glob, wasmtime.Global)
         values[index] = glob.value(sandbox.store)
-    snapshot = module_rewrite.snapshot_module(prepared, image, values)
+    snapshot = module_rewrite.snapshot_module(prepared, _without_dead_stack(image, values), values)
     family = "pysnap-" + hashlib.sha256(f"{user}/{function}".encode()).hexdigest()[:24]
     snap_module = loader.cache.load(snapshot, f"{label} (snapshot)", family=family)
     return PythonFunction(
@@ -97,6 +99,15 @@ def load_python(
         PYTHON_INDICES,
         files=python.guest_root,
     )
+
+
+def _without_dead_stack(image: bytes, values: dict[int, int | float]) -> bytes:
+    """`image` with the C stack below the stack pointer zeroed. The module is linked stack first
+    (toolchain.python.FUNCTION_LINK_FLAGS): the stack is [0, stack pointer), and what the
+    zygote left there is dead bytes that differ between processes (and would be data segments).
+    """
+    pointer = int(values.get(STACK_POINTER_GLOBAL, 0))
+    return bytes(pointer) + image[pointer:]
 
 
 def _failed(

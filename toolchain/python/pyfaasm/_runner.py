@@ -14,7 +14,6 @@ import ast
 import builtins
 import linecache
 import os
-import random
 import sys
 import traceback
 import types
@@ -39,10 +38,20 @@ def zygote() -> None:
     warm = compile(ast.Module(imports, type_ignores=[]), _filename, "exec", dont_inherit=True)
     exec(warm, {"__name__": "__faasm_zygote__", "__builtins__": builtins})
     sys.argv = [_filename]
+    generator = sys.modules.get("random")
+    if generator is not None:
+        generator.seed(0)  # its state is in the snapshot: the same in every process
+
+
+def _reseed() -> None:
+    """Calls restored from one snapshot draw different numbers (seeded from WASI random_get)."""
+    generator = sys.modules.get("random")
+    if generator is not None:
+        generator.seed()
 
 
 def call(idx: int) -> int:
-    random.seed()  # from WASI random_get: calls restored from one snapshot differ
+    _reseed()
     core._reset()
     main = types.ModuleType("__main__")
     main.__file__ = _filename
