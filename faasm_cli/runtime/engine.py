@@ -8,6 +8,7 @@ checks in the code; `interruption="epoch"` compiles epoch checks in instead.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import wasmtime
@@ -21,12 +22,14 @@ MAX_WASM_STACK = 1 << 20
 def _wasmtime_version() -> str:
     """wasmtime-py's version, from the name of its one dist-info directory: importing
     importlib.metadata to ask would cost every `faasm run` 15-30 ms (about 5% of it)."""
-    found = list(Path(wasmtime.__file__).parent.parent.glob("wasmtime-*.dist-info"))
+    spec = find_spec("wasmtime")  # the imported module's own spec
+    origin = spec.origin if spec is not None else None
+    found = list(Path(origin).parent.parent.glob("wasmtime-*.dist-info")) if origin else []
     if len(found) == 1:
         return found[0].name.removeprefix("wasmtime-").removesuffix(".dist-info")
-    import importlib.metadata  # another layout (e.g. an editable install): ask the slow way
+    from importlib.metadata import version  # another layout (e.g. editable): the slow way
 
-    return importlib.metadata.version("wasmtime")
+    return version("wasmtime")
 
 
 WASMTIME_VERSION = _wasmtime_version()
