@@ -76,6 +76,12 @@ def cluster_down(c: Context) -> None:
     _run([*FAASM, "cluster", "down"])
 
 
+@task(name="cluster-image")
+def cluster_image(c: Context) -> None:
+    """Build the image docker-compose.yml runs: inv cluster-image."""
+    _run([PYTHON, "-m", "faasm_cli.cluster.image", "build"])
+
+
 @task
 def test(c: Context, k: str = "", docker: bool = False) -> None:
     """Run the test suite: inv test [-k pattern] [--docker]."""
