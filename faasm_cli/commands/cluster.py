@@ -13,6 +13,7 @@ from faasm_cli.cluster import launcher
 from faasm_cli.cluster.config import (
     DEFAULT_INVOKE_PORT,
     DEFAULT_REDIS_URL,
+    DEFAULT_RESULT_TTL_S,
     DEFAULT_UPLOAD_PORT,
     ClusterConfig,
     default_data_dir,
@@ -76,6 +77,12 @@ def up_command(
     threads: Annotated[
         int, typer.Option("--threads", min=0, help="Call threads per worker (0: one per core).")
     ] = 0,
+    result_ttl: Annotated[
+        float,
+        typer.Option(
+            "--result-ttl", min=1, help="Seconds a call's result stays readable (status, await)."
+        ),
+    ] = DEFAULT_RESULT_TTL_S,
     data_dir: DataDirOption = None,
     output: OutputOption = OutputFormat.text,
     verbose: VerboseOption = False,
@@ -100,6 +107,7 @@ def up_command(
         invoke_port=invoke_port,
         data_dir=_data_dir(data_dir),
         threads=threads,
+        result_ttl_s=result_ttl,
     )
     existing = launcher.running(config.data_dir)
     if existing is not None:
