@@ -13,7 +13,9 @@ from pathlib import Path
 
 from faasm_cli.config import Project
 from faasm_cli.errors import BadInput, Interrupted, NotFound
+from faasm_cli.names import check_function, check_user
 from faasm_cli.runtime import CallResult, Runtime
+from faasm_cli.runtime.python import PYTHON_SUFFIX, PythonFiles
 from faasm_cli.settings import Settings
 from faasm_cli.toolchain import build_function
 from faasm_cli.user_files import file_to_read
@@ -30,6 +32,52 @@ def read_input(text: str | None, file: str | None) -> bytes:
     return (text or "").encode()
 
 
+def python_source(project: Project, user: str, function: str) -> Path:
+    """func/USER/FUNCTION.py (what `--py` runs), or a NotFound listing the user's Python
+    functions."""
+    path = project.func_dir / check_user(user) / f"{check_function(function)}{PYTHON_SUFFIX}"
+    if path.is_file():
+        return path
+    folder = project.func_dir / user
+    known = sorted(p.stem for p in folder.glob(f"*{PYTHON_SUFFIX}")) if folder.is_dir() else []
+    raise NotFound(
+        f"no Python function {user}/{function} in {project.func_dir}",
+        f"Python functions of {user}: {', '.join(known) or 'none'}",
+    )
+
+
+def is_python(project: Project | None, user: str, function: str, python: bool = False) -> bool:
+    """Whether USER/FUNCTION runs as a Python function: `python` (--py) says so, or its source
+    is func/USER/FUNCTION.py (a C/C++ source of the same name comes first)."""
+    if python:
+        return True
+    return project is not None and project.source(user, function).suffix == PYTHON_SUFFIX
+
+
+class _PythonWhenNeeded:
+    """The built Python runtime, looked up when a Python function is first loaded: a C call
+    that chains none does not pay for the lookup, and one that does gets the error saying how
+    to build it (`toolchain.python.require_runtime`)."""
+
+    def __init__(self) -> None:
+        self._found: PythonFiles | None = None
+
+    def _runtime(self) -> PythonFiles:
+        if self._found is None:
+            from faasm_cli.toolchain.python import require_runtime
+
+            self._found = require_runtime()
+        return self._found
+
+    @property
+    def function_wasm(self) -> Path:
+        return self._runtime().function_wasm
+
+    @property
+    def guest_root(self) -> Path:
+        return self._runtime().guest_root
+
+
 def run_function(
     project: Project | None,
     user: str,
@@ -38,32 +86,50 @@ def run_function(
     *,
     settings: Settings | None = None,
     wasm: Path | None = None,
+    python: bool = False,
     on_log: Callable[[str], None] = lambda line: None,
 ) -> CallResult:
     """Build the function if stale, run it once under the settings' toolchain and limits, and
     resolve chained calls the same way; the project's shared files (if it has any) are readable
-    by every call. A prebuilt `wasm` needs no project, unless it chains by name."""
+    by every call. A prebuilt `wasm` needs no project, unless it chains by name. A function
+    whose source is NAME.py (or any with `python`: --py) runs on the Python runtime, as does
+    every chained call to one."""
     settings = settings or Settings()
 
-    def resolve(chain_user: str, chain_function: str) -> Path:
+    def located(chain_user: str, chain_function: str) -> Project:
         if project is None:
             raise NotFound(
                 f"no project to build {chain_user}/{chain_function} from",
                 "run inside a project, or pass --func-dir DIR",
             )
+        return project
+
+    def resolve(chain_user: str, chain_function: str) -> Path:
+        found = located(chain_user, chain_function)
+        source = found.source(chain_user, chain_function)
+        if source.suffix == PYTHON_SUFFIX:
+            return source
         return build_function(
-            project, chain_user, chain_function, backend=settings.toolchain, on_log=on_log
+            found, chain_user, chain_function, backend=settings.toolchain, on_log=on_log
         ).path
 
-    if wasm is None:
-        wasm = resolve(user, function)
-    else:
+    if wasm is not None:
         file_to_read(wasm, "--wasm")
+    elif python:
+        wasm = python_source(located(user, function), user, function)
+    else:
+        wasm = resolve(user, function)
     shared = project.shared_dir if project and project.shared_dir.is_dir() else None
     # One call (and what it chains) per process: no instance pool, whose reservation would cost
     # more than the few instances it saves mapping.
     limits = settings.runtime_limits()
-    with Runtime(resolver=resolve, shared_files=shared, instance_slots=0, **limits) as runtime:
+    with Runtime(
+        resolver=resolve,
+        shared_files=shared,
+        instance_slots=0,
+        python=_PythonWhenNeeded(),
+        **limits,
+    ) as runtime:
         runtime.register(user, function, wasm)
         return _call_interruptibly(runtime, user, function, input_data)
 

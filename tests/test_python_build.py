@@ -1,7 +1,7 @@
 """`faasm python build`: CPython 3.11 on wasm32-wasi, its stdlib and the built-in _pyfaasm.
 
 The build takes minutes, so these tests use the runtime `faasm python build` made in the
-developer's (or CI's) cache, and skip when there is none.
+developer's (or CI's) cache (tests/python_support.py).
 """
 
 from __future__ import annotations
@@ -9,37 +9,25 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import zlib
 from pathlib import Path
 
-import platformdirs
 import pytest
 import wasmtime
 
 from faasm_cli.errors import CompileFailed, NotFound
 from faasm_cli.runtime.snapshot.proto import check_imports
 from faasm_cli.toolchain.doctor import doctor
-from faasm_cli.toolchain.python import (
-    PythonRuntime,
-    _Steps,
-    installed_runtime,
-    require_runtime,
-)
+from faasm_cli.toolchain.python import PythonRuntime, _Steps, require_runtime
 from tests.helpers import run_cli
-
-# Read at import, before conftest points FAASM_CACHE_DIR at the session's empty cache.
-BUILT_IN = Path(os.environ.get("FAASM_CACHE_DIR") or platformdirs.user_cache_dir("faasm"))
+from tests.python_support import BUILT_IN, built_runtime
 
 COMMON = "json, hashlib, random, decimal, datetime, re, struct, collections, zlib"
 
 
 @pytest.fixture(scope="module")
 def runtime() -> PythonRuntime:
-    found = installed_runtime(BUILT_IN)
-    if found is None:
-        pytest.skip("the Python runtime is not built: run `faasm python build`")
-    return found
+    return built_runtime()
 
 
 @pytest.fixture(scope="module")

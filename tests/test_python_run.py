@@ -1,23 +1,20 @@
 """Python functions through `Runtime`: the interpreter's zygote, snapshot restores, failures.
 
-Uses the runtime `faasm python build` made in the developer's (or CI's) cache; skips without one.
+Uses the runtime `faasm python build` made in the developer's (or CI's) cache
+(tests/python_support.py).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import platformdirs
 import pytest
 
 from faasm_cli.errors import BadInput, NotFound
 from faasm_cli.runtime import Runtime
-from faasm_cli.toolchain.python import PythonRuntime, installed_runtime
-
-# Read at import, before conftest points FAASM_CACHE_DIR at the session's empty cache.
-BUILT_IN = Path(os.environ.get("FAASM_CACHE_DIR") or platformdirs.user_cache_dir("faasm"))
+from faasm_cli.toolchain.python import PythonRuntime
+from tests.python_support import shared_runtime
 
 SOURCES = {
     "hello": (
@@ -64,11 +61,8 @@ SOURCES = {
 
 
 @pytest.fixture(scope="module")
-def python() -> PythonRuntime:
-    found = installed_runtime(BUILT_IN)
-    if found is None or not found.function_wasm.is_file():
-        pytest.skip("the Python runtime is not built: run `faasm python build`")
-    return found
+def python(isolated_cache: Path) -> PythonRuntime:
+    return shared_runtime(isolated_cache)
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +76,9 @@ def functions(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One cache for the module: the interpreter's machine code is compiled once (seconds)."""
-    return tmp_path_factory.mktemp("rt")
+def cache(isolated_cache: Path) -> Path:
+    """The session's cache: the interpreter's machine code is compiled once (seconds)."""
+    return isolated_cache
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +127,7 @@ def test_exception_message_is_the_traceback_of_the_user_file(
     assert '  File "func/python/raises.py", line 2, in inner' in lines
     assert lines[-1] == "ZeroDivisionError: division by zero"
     assert "_runner" not in result.error
+    assert result.stderr == ""  # the traceback is the error, not also the call's stderr
 
 
 def test_syntax_error_fails_every_call_naming_file_line(runtime: Runtime, functions: Path) -> None:

@@ -22,7 +22,7 @@ from faasm_cli.commands.options import (
 )
 from faasm_cli.config import Project
 from faasm_cli.console import OutputFormat
-from faasm_cli.local_run import exit_code, read_input, run_function
+from faasm_cli.local_run import exit_code, is_python, read_input, run_function
 from faasm_cli.runtime import CallResult, ChainedCall
 from faasm_cli.toolchain import is_stale
 
@@ -43,6 +43,14 @@ def run_command(
             show_default=False,
         ),
     ] = None,
+    python: Annotated[
+        bool,
+        typer.Option(
+            "--py",
+            help="Run func/USER/FUNCTION.py on the Python runtime (the default when that is the "
+            "function's only source).",
+        ),
+    ] = False,
     timeout: TimeoutOption = None,
     toolchain: ToolchainOption = None,
     func_dir: FuncDirOption = None,
@@ -52,6 +60,7 @@ def run_command(
     """Run a function locally; its output goes to stdout, exit code = its return value.
 
     The function is compiled first when its source changed. Its own stdout/stderr go to stderr.
+    A Python function (func/USER/NAME.py) runs on the Python runtime: `faasm python build`.
 
     Examples:
 
@@ -64,17 +73,24 @@ def run_command(
       faasm run demo chain -v --output json
 
       faasm run demo hello --wasm other/hello.wasm
+
+      faasm run python hello --py
     """
     data = read_input(input_text, input_file)
     project = Project.locate(func_dir) if wasm is None else Project.find(func_dir)
     chosen = settings.load(project).override(toolchain=toolchain, timeout=timeout)
     backend = chosen.toolchain
     compiling = (
-        project is not None and wasm is None and is_stale(project, user, function, backend=backend)
+        project is not None
+        and wasm is None
+        and not is_python(project, user, function, python)
+        and is_stale(project, user, function, backend=backend)
     )
     label = f"Compiling {user}/{function} ({backend})"
     with console.progress(label) if compiling else nullcontext(console.log_line) as log:
-        result = run_function(project, user, function, data, settings=chosen, wasm=wasm, on_log=log)
+        result = run_function(
+            project, user, function, data, settings=chosen, wasm=wasm, python=python, on_log=log
+        )
     render(result, output, verbose)
     raise typer.Exit(exit_code(result))
 

@@ -22,10 +22,12 @@ import wasmtime
 
 from faasm_cli.errors import BadInput
 from faasm_cli.runtime.faaslet import Outcome, Sandbox
+from faasm_cli.runtime.hostcalls.capture import Capture
 from faasm_cli.runtime.hostcalls.interface import EXPORT_MEMORY
 from faasm_cli.runtime.snapshot import rewrite as module_rewrite
 from faasm_cli.runtime.snapshot.proto import SNAPSHOT, LoadedFunction, Loader, initialise
 
+PYTHON_SUFFIX = ".py"  # what makes a function file a Python function
 PYTHON_INDICES = frozenset(range(10))
 STACK_POINTER_GLOBAL = 0  # LLVM's __stack_pointer is the module's first global
 _TRACEBACK = "Traceback (most recent call last):"
@@ -133,13 +135,23 @@ def _traceback(stderr: str) -> str:
     return stderr[start:].rstrip() if start >= 0 else ""
 
 
-def explain(outcome: Outcome, stderr: str) -> Outcome:
+def explain(outcome: Outcome, stderr: Capture) -> tuple[Outcome, Capture]:
     """A failed Python call: its traceback is the message when it has one (exit(n) keeps
-    "exited with code n")."""
-    found = _traceback(stderr)
+    "exited with code n"), and leaves the call's stderr (which would show it twice)."""
+    text = stderr.text()
+    found = _traceback(text)
     if not found:
-        return outcome
-    return Outcome(outcome.return_value, True, found)
+        return outcome, stderr
+    before = Capture(stderr.limit)
+    before.write(text[: text.rfind(found)].encode())
+    return Outcome(outcome.return_value, True, found), before
 
 
-__all__ = ["PythonFiles", "PythonFunction", "explain", "load_python", "read_source"]
+__all__ = [
+    "PYTHON_SUFFIX",
+    "PythonFiles",
+    "PythonFunction",
+    "explain",
+    "load_python",
+    "read_source",
+]

@@ -28,7 +28,13 @@ from faasm_cli.runtime.hostcalls.linker import build_linker
 from faasm_cli.runtime.interrupt import GUARD, Interruption
 from faasm_cli.runtime.local_dispatch import LocalDispatcher
 from faasm_cli.runtime.pool import InstancePool
-from faasm_cli.runtime.python import PythonFiles, PythonFunction, explain, load_python
+from faasm_cli.runtime.python import (
+    PYTHON_SUFFIX,
+    PythonFiles,
+    PythonFunction,
+    explain,
+    load_python,
+)
 from faasm_cli.runtime.result import EXEC_HOST, CallResult
 from faasm_cli.runtime.snapshot.cache import CacheStats, ModuleCache
 from faasm_cli.runtime.snapshot.proto import COMMAND, FRESH, LoadedFunction, Loader, initialise
@@ -160,7 +166,7 @@ class Runtime:
                     f"wasm file {path} does not exist",
                     f"compile it first: faasm compile {user} {function}",
                 )
-            if path.suffix == ".py":
+            if path.suffix == PYTHON_SUFFIX:
                 return self._register_python(user, function, path)
             data, label = path.read_bytes(), str(path)
         with self._load_lock:
@@ -291,6 +297,9 @@ class Runtime:
     def _execute(self, loaded: LoadedFunction, message: Message) -> CallResult:
         start = time.perf_counter()
         idx = message.idx
+        if isinstance(loaded, PythonFunction) and not message.python:
+            # Faasm's message fields for a Python call, so results say what ran.
+            message = message.replaced(python=True, py_user=loaded.user, py_func=loaded.function)
         if loaded.zygote_error is not None:
             return _result(Outcome(1, True, loaded.zygote_error), message, start)
         if idx not in loaded.indices:
@@ -326,7 +335,7 @@ class Runtime:
         else:
             outcome = sandbox.call(EXPORT_CALL, ctx, 1, idx)
         if outcome.failed and isinstance(loaded, PythonFunction):
-            outcome = explain(outcome, ctx.stderr.text())
+            outcome, ctx.stderr = explain(outcome, ctx.stderr)
         return _result(outcome, message, start, ctx)
 
 

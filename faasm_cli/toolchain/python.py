@@ -151,7 +151,7 @@ def require_runtime(root: Path | None = None) -> PythonRuntime:
     if runtime is None:
         raise NotFound(
             "the Python runtime is not built",
-            f"run `faasm python build` once ({BUILD_MINUTES})",
+            f"run `faasm python build` once: it takes {BUILD_MINUTES}",
         )
     return runtime
 
