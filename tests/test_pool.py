@@ -109,3 +109,26 @@ def _run_limited(slots: int | None) -> str:
 )
 def test_a_refused_reservation_falls_back_to_on_demand(slots: int | None, expected: str) -> None:
     assert _run_limited(slots) == expected
+
+
+def _memory_mappings() -> int:
+    with open("/proc/self/maps") as maps:
+        return sum(1 for _ in maps)
+
+
+def test_a_closed_runtime_gives_its_pool_back_without_a_garbage_collection(
+    tmp_path: Path,
+) -> None:
+    import gc
+
+    gc.disable()
+    try:
+        before = _memory_mappings()
+        for _ in range(5):
+            with Runtime(cache_dir=tmp_path) as runtime:
+                assert runtime.allocator.kind == "pooling"
+            del runtime
+        grown = _memory_mappings() - before
+    finally:
+        gc.enable()
+    assert grown < 200, f"{grown} memory mappings still held by 5 closed runtimes"
