@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,19 +31,23 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """A real `redis-server` process (no persistence) that a test may stop and start again."""
+    """A real `redis-server` process (no persistence) that a test may stop and start again,
+    listening on `hosts` (the first is the one `url` names)."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, hosts: Sequence[str] = ("127.0.0.1",)) -> None:
         if shutil.which("redis-server") is None:
             pytest.fail("redis-server is not installed: run `apt-get install -y redis-server`")
         self.workdir = workdir
+        self.hosts = tuple(hosts)
         self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.url = self.url_at(self.hosts[0])
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        argv = ["redis-server", "--port", str(self.port), "--bind", *self.hosts, "--save", ""]
         argv += ["--appendonly", "no", "--dir", str(self.workdir)]
+        if self.hosts != ("127.0.0.1",):  # else clients from any other address are refused
+            argv += ["--protected-mode", "no"]
         self._process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 10
@@ -66,10 +70,14 @@ class RedisServer:
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url)
 
+    def url_at(self, host: str) -> str:
+        """The URL a process reaching this server at `host` uses."""
+        return f"redis://{host}:{self.port}/0"
+
 
 @contextlib.contextmanager
-def running_redis(workdir: Path) -> Iterator[RedisServer]:
-    server = RedisServer(workdir)
+def running_redis(workdir: Path, hosts: Sequence[str] = ("127.0.0.1",)) -> Iterator[RedisServer]:
+    server = RedisServer(workdir, hosts)
     server.start()
     try:
         yield server
@@ -99,11 +107,20 @@ def serve_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
 
 class LocalCluster:
     """An upload server and worker processes (`python -m ...`, as the launcher starts them) on
-    free ports, against a given Redis; every worker binds the same invoke port (SO_REUSEPORT)."""
+    free ports, against a given Redis, listening on `host`; every worker binds the same invoke
+    port (SO_REUSEPORT) unless it is started with its own."""
 
-    def __init__(self, redis_url: str, workdir: Path, cache_dir: Path, threads: int = 2) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        workdir: Path,
+        cache_dir: Path,
+        threads: int = 2,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.config = ClusterConfig(
             redis_url=redis_url,
+            host=host,
             upload_port=free_port(),
             invoke_port=free_port(),
             data_dir=workdir / "data",
@@ -119,25 +136,29 @@ class LocalCluster:
         self._server: subprocess.Popen[bytes] | None = None
         self.http = httpx.Client(timeout=60.0)
 
-    def _spawn(self, module: str, name: str, config: ClusterConfig) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, module: str, name: str, config: ClusterConfig, via: Sequence[str] = ()
+    ) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}.log").open("ab")
-        argv = [sys.executable, "-m", module, *config.to_argv()]
+        argv = [*via, sys.executable, "-m", module, *config.to_argv()]
         return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
 
     def start_server(self) -> None:
         self._server = self._spawn("faasm_cli.cluster.server", "upload", self.config)
         self._until(lambda: self._pings(self.upload_url), "the upload server", self._server)
 
-    def start_worker(self, worker_id: str) -> None:
-        config = replace(self.config, worker_id=worker_id)
-        process = self._spawn("faasm_cli.cluster.worker", worker_id, config)
+    def start_worker(self, worker_id: str, via: Sequence[str] = (), **changes: Any) -> None:
+        """Start a worker with the cluster's config but for `changes` (its own host, ports, Redis
+        URL...), its command line prefixed by `via` (e.g. `ip netns exec NS`)."""
+        config = replace(self.config, worker_id=worker_id, **changes)
+        process = self._spawn("faasm_cli.cluster.worker", worker_id, config, via)
         self.workers[worker_id] = process
         client = redis.Redis.from_url(self.config.redis_url)
         try:
             self._until(lambda: bool(client.hexists(WORKERS, worker_id)), worker_id, process)
         finally:
             client.close()
-        self._until(lambda: self._pings(self.invoke_url), worker_id, process)
+        self._until(lambda: self._pings(config.invoke_base), worker_id, process)
 
     def kill(self, worker_id: str) -> None:
         """SIGKILL: the worker gets no chance to hand anything over."""
@@ -189,10 +210,15 @@ class LocalCluster:
 
 @contextlib.contextmanager
 def local_cluster(
-    redis_url: str, workdir: Path, cache_dir: Path, workers: int = 2, threads: int = 2
+    redis_url: str,
+    workdir: Path,
+    cache_dir: Path,
+    workers: int = 2,
+    threads: int = 2,
+    host: str = "127.0.0.1",
 ) -> Iterator[LocalCluster]:
     """An upload server and `workers` worker processes (ids w0, w1, ...), stopped afterwards."""
-    cluster = LocalCluster(redis_url, workdir, cache_dir, threads)
+    cluster = LocalCluster(redis_url, workdir, cache_dir, threads, host)
     try:
         cluster.start_server()
         for n in range(workers):
