@@ -2,8 +2,8 @@
 
 The zygote gets `PATH\\0SOURCE` as its input, compiles the source (a syntax error fails the
 zygote, so every call fails with it) and runs its top-level imports once, before the snapshot.
-Each call then runs the file as `__main__` (Faasm's script style runs here) and the function
-registered for the call's index (`@faasm_main`, `@faasm_func(idx)`, `registerFunction`).
+Each call then runs the file (as `__main__` in the main call: Faasm's script style runs there)
+and the function registered for the call's index (`@faasm_main`, `@faasm_func(idx)`, `registerFunction`).
 `exit(n)` with n != 0 and an uncaught exception end the call as C's `exit(n)` does, the
 traceback on stderr.
 """
@@ -22,6 +22,7 @@ import _pyfaasm  # type: ignore[import-not-found]
 
 from . import core
 
+CHAINED_NAME = "__faasm_chained__"
 _code: types.CodeType | None = None
 _filename = "<function>"
 
@@ -53,7 +54,9 @@ def _reseed() -> None:
 def call(idx: int) -> int:
     _reseed()
     core._reset()
-    main = types.ModuleType("__main__")
+    # A chained call (idx > 0) runs the file as a module, not as __main__: Faasm's script style
+    # (`if __name__ == "__main__": main_func()`) starts only the main call's work.
+    main = types.ModuleType("__main__" if idx == 0 else CHAINED_NAME)
     main.__file__ = _filename
     main.__builtins__ = builtins  # type: ignore[attr-defined]
     sys.modules["__main__"] = main
