@@ -36,7 +36,7 @@ SOURCES = {
         "def main():\n"
         "    setOutput(getInput()[::-1])\n"
     ),
-    "exit3": "import sys\nprint('before')\nsys.exit(3)\n",
+    "exit3": "print('before')\nexit(3)\n",
     "raises": "def inner():\n    return 1 / 0\n\ninner()\n",
     "syntax": "def broken(:\n    pass\n",
     "no_module": "import not_a_module_anywhere\n",
@@ -49,6 +49,12 @@ SOURCES = {
         "spent = time.process_time()\n"
         "set_output(json.dumps([0 <= spent < 5, len({str(i): i for i in range(100)})]))\n"
     ),
+    "bad_import": "from os import not_a_name\n",
+    "unicode": "print('caf\u00e9 \u2615')\n",
+    "loop": "while True:\n    pass\n",
+    "hog": "blocks = [bytes(1 << 20) for _ in range(400)]\n",
+    "chatty": "print('x' * (3 << 20))\n",
+    "big_output": "from pyfaasm.core import set_output\nset_output(b'y' * (2 << 20))\n",
     "files": (
         "import os\n"
         "print(sorted(os.listdir('/')))\n"
@@ -130,15 +136,34 @@ def test_exception_message_is_the_traceback_of_the_user_file(
     assert result.stderr == ""  # the traceback is the error, not also the call's stderr
 
 
-def test_syntax_error_fails_every_call_naming_file_line(runtime: Runtime, functions: Path) -> None:
+def test_syntax_error_fails_every_call_naming_file_line_and_column(
+    runtime: Runtime, functions: Path
+) -> None:
     register(runtime, functions, "syntax")
     for _ in range(2):
         result = runtime.call("python", "syntax")
-        assert result.failed
-        assert result.error is not None
-        assert result.error.startswith("zygote failed: ")
-        assert 'File "func/python/syntax.py", line 1' in result.error
-        assert result.error.endswith("SyntaxError: invalid syntax")
+        assert (result.failed, result.return_value) == (True, 1)
+        assert result.error == (
+            'zygote failed: File "func/python/syntax.py", line 1, column 12\n'
+            "    def broken(:\n"
+            "               ^\n"
+            "SyntaxError: invalid syntax"
+        )
+
+
+def test_an_exception_in_the_imports_fails_every_call_with_it(
+    runtime: Runtime, functions: Path
+) -> None:
+    register(runtime, functions, "bad_import")
+    for _ in range(2):
+        result = runtime.call("python", "bad_import")
+        assert result.failed and result.error is not None
+        assert result.error.splitlines() == [
+            "zygote failed: Traceback (most recent call last):",
+            '  File "func/python/bad_import.py", line 1, in <module>',
+            "    from os import not_a_name",
+            "ImportError: cannot import name 'not_a_name' from 'os' (/lib/python3.11/os.py)",
+        ]
 
 
 def test_missing_module_fails_in_the_zygote(runtime: Runtime, functions: Path) -> None:
@@ -185,3 +210,43 @@ def test_the_snapshot_is_the_same_in_a_new_runtime_so_it_is_not_compiled_again(
             assert fresh.call("python", "stdlib").output_data == b"[true, 100]"
             compiled.append(fresh.cache_stats.compiled)
     assert compiled[0] >= 1 and compiled[1] == 0  # the first may compile the interpreter too
+
+
+def test_print_is_utf8(runtime: Runtime, functions: Path) -> None:
+    register(runtime, functions, "unicode")
+    result = runtime.call("python", "unicode")
+    assert (result.failed, result.stdout) == (False, "caf\u00e9 \u2615\n")
+
+
+@pytest.fixture(scope="module")
+def limited(python: PythonRuntime, cache: Path, functions: Path) -> Iterator[Runtime]:
+    """Limits as for C functions: 1 s, 128 MiB, 1 MiB of output."""
+    with Runtime(
+        cache_dir=cache, python=python, timeout=1, memory_limit_mb=128, max_output_bytes=1 << 20
+    ) as rt:
+        for name in ("loop", "hog", "chatty", "big_output"):
+            register(rt, functions, name)
+        yield rt
+
+
+def test_an_infinite_loop_times_out(limited: Runtime) -> None:
+    result = limited.call("python", "loop")
+    assert (result.failed, result.error) == (True, "timed out after 1s")
+
+
+def test_a_memory_hog_stops_at_the_memory_limit(limited: Runtime) -> None:
+    result = limited.call("python", "hog")
+    assert (result.failed, result.error) == (
+        True,
+        "memory limit of 128 MiB reached (memory.grow refused)",
+    )
+
+
+def test_huge_output_is_cut_at_the_limit(limited: Runtime) -> None:
+    chatty = limited.call("python", "chatty")
+    assert not chatty.failed
+    assert chatty.stdout.startswith("x" * (1 << 20) + "\n[")
+    assert chatty.stdout.endswith("more bytes dropped: output limit of 1048576 bytes]\n")
+    big = limited.call("python", "big_output")
+    assert big.failed and big.error is not None
+    assert "output of 2097152 bytes exceeds the output limit of 1048576 bytes" in big.error

@@ -132,7 +132,7 @@ def _traceback(stderr: str) -> str:
     start = stderr.rfind(_TRACEBACK)
     if start < 0:
         start = stderr.find('  File "')
-    return stderr[start:].rstrip() if start >= 0 else ""
+    return stderr[start:].strip() if start >= 0 else ""
 
 
 def explain(outcome: Outcome, stderr: Capture) -> tuple[Outcome, Capture]:

@@ -81,6 +81,16 @@ python_error(void)
 FAASM_C_LINKAGE int
 _faasm_zygote(void)
 {
+    /* UTF-8 mode: the guest has no locale, and its C locale would make stdio ASCII. */
+    PyPreConfig preconfig;
+    PyPreConfig_InitIsolatedConfig(&preconfig);
+    preconfig.utf8_mode = 1;
+    PyStatus status = Py_PreInitialize(&preconfig);
+    if (PyStatus_Exception(status)) {
+        fprintf(stderr, "python: %s\n", status.err_msg ? status.err_msg : "pre-init failed");
+        fflush(stderr);
+        return 1;
+    }
     PyConfig config;
     PyConfig_InitIsolatedConfig(&config);
     config.site_import = 0; /* no site-packages: the stdlib and pyfaasm are the whole path */
@@ -88,7 +98,7 @@ _faasm_zygote(void)
     config.install_signal_handlers = 0;
     config.use_hash_seed = 1;
     config.hash_seed = hash_seed();
-    PyStatus status = PyConfig_SetString(&config, &config.home, L"/");
+    status = PyConfig_SetString(&config, &config.home, L"/");
     if (!PyStatus_Exception(status)) {
         status = Py_InitializeFromConfig(&config);
     }
@@ -102,12 +112,19 @@ _faasm_zygote(void)
     if (runner == NULL) {
         return python_error();
     }
+    /* zygote() reports the function's own errors (syntax, imports) and returns 1. */
     PyObject* done = PyObject_CallMethod(runner, "zygote", NULL);
     if (done == NULL) {
         Py_DECREF(runner);
         return python_error();
     }
+    long failed = PyLong_AsLong(done);
     Py_DECREF(done);
+    if (failed) {
+        fflush(stderr);
+        Py_DECREF(runner);
+        return 1;
+    }
     g_call = PyObject_GetAttrString(runner, "call");
     Py_DECREF(runner);
     return g_call == NULL ? python_error() : 0;

@@ -3,7 +3,8 @@
 The zygote gets `PATH\\0SOURCE` as its input, compiles the source (a syntax error fails the
 zygote, so every call fails with it) and runs its top-level imports once, before the snapshot.
 Each call then runs the file (as `__main__` in the main call: Faasm's script style runs there)
-and the function registered for the call's index (`@faasm_main`, `@faasm_func(idx)`, `registerFunction`).
+and the function registered for the call's index (`@faasm_main`, `@faasm_func(idx)`,
+`registerFunction`).
 `exit(n)` with n != 0 and an uncaught exception end the call as C's `exit(n)` does, the
 traceback on stderr.
 """
@@ -27,21 +28,33 @@ _code: types.CodeType | None = None
 _filename = "<function>"
 
 
-def zygote() -> None:
+def zygote() -> int:
+    """Compile the function and run its imports; 1 (the error on stderr) when either fails."""
     global _code, _filename
     name, _, source = _pyfaasm.read_input().partition(b"\0")
     _filename = name.decode()
     text = source.decode("utf-8")
     linecache.cache[_filename] = (len(text), None, text.splitlines(True), _filename)
-    tree = ast.parse(text, _filename)
-    _code = compile(tree, _filename, "exec", dont_inherit=True)
+    try:
+        tree = ast.parse(text, _filename)
+        _code = compile(tree, _filename, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        _print_syntax_error(error)
+        return 1
     imports: list[ast.stmt] = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
     warm = compile(ast.Module(imports, type_ignores=[]), _filename, "exec", dont_inherit=True)
-    exec(warm, {"__name__": "__faasm_zygote__", "__builtins__": builtins})
+    try:
+        exec(warm, {"__name__": "__faasm_zygote__", "__builtins__": builtins})
+    except BaseException as error:
+        _print_user_traceback(error)
+        return 1
     sys.argv = [_filename]
+    # exit() and quit() as `site` would define them (the interpreter runs without site).
+    builtins.exit = builtins.quit = sys.exit  # type: ignore[assignment]
     generator = sys.modules.get("random")
     if generator is not None:
         generator.seed(0)  # its state is in the snapshot: the same in every process
+    return 0
 
 
 def _reseed() -> None:
@@ -92,8 +105,15 @@ def _exit_code(status: object) -> int:
 
 
 def _print_user_traceback(error: BaseException) -> None:
-    """The traceback from the user's code down (the runner's own frame left out)."""
+    """The traceback from the user's code down (the runner's own frames left out)."""
     tb = error.__traceback__
-    if tb is not None and tb.tb_frame.f_code is call.__code__:
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
         tb = tb.tb_next
     traceback.print_exception(type(error), error, tb)
+
+
+def _print_syntax_error(error: SyntaxError) -> None:
+    """Python's report of a syntax error, its first line naming the column too."""
+    lines = traceback.format_exception_only(type(error), error)
+    where = f'  File "{error.filename}", line {error.lineno}, column {error.offset}\n'
+    sys.stderr.write(where + "".join(lines[1:]))
