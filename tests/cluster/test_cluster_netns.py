@@ -103,16 +103,9 @@ def netns() -> Iterator[Netns]:
         _ip(*inside, "link", "set", "lo", "up")
         # 127/8 is routed off the loopback device only where route_localnet allows it.
         Path(f"/proc/sys/net/ipv4/conf/{space.host_link}/route_localnet").write_text("1")
-        subprocess.run(
-            [
-                *space.prefix,
-                "sysctl",
-                "-qw",
-                "net.ipv4.conf.all.route_localnet=1",
-                f"net.ipv4.conf.{ns_link}.route_localnet=1",
-            ],
-            check=True,
-        )
+        for device in ("all", ns_link):  # /proc/sys/net is the writer's namespace's
+            setting = f"/proc/sys/net/ipv4/conf/{device}/route_localnet"
+            subprocess.run([*space.prefix, "sh", "-c", f"echo 1 > {setting}"], check=True)
         yield space
     finally:
         subprocess.run(["ip", "link", "del", space.host_link], capture_output=True)
