@@ -2,10 +2,22 @@
 
 Same functions as the built-in `_pyfaasm`: input and output are set and read by the test
 (`set_call`, `output`), state is a dict, and a call chained by index runs inline at once through
-the function the file registered for it (its output kept for `await_call_output`).
+the function the file registered for it (its output kept for `await_call_output`). `run(path)`
+runs a whole file as a call does; `reset()` forgets state and calls between tests:
+
+    from pyfaasm import _emulator
+
+    def test_hello():
+        result = _emulator.run("func/python/hello.py", b"input")
+        assert (result.return_value, result.output) == (0, b"Hello from Python ...")
 """
 
 from __future__ import annotations
+
+import os
+import sys
+import types
+from typing import NamedTuple
 
 _input = b""
 _output = b""
@@ -13,6 +25,50 @@ _idx = 0
 _state: dict[str, bytes] = {}
 _appended: dict[str, list[bytes]] = {}
 _calls: dict[int, tuple[int, bytes]] = {}
+
+
+class Result(NamedTuple):
+    """What an emulated call ended with."""
+
+    return_value: int
+    output: bytes
+
+
+def run(path: str | os.PathLike[str], input_data: bytes | str = b"", idx: int = 0) -> Result:
+    """Run a function file as a call does: the file as __main__ (under another name for a chained
+    index), then the function it registers for `idx`. `exit(n)` gives return value n; an
+    exception propagates, so the test shows its traceback."""
+    from . import core
+
+    filename = os.fspath(path)
+    with open(filename, encoding="utf-8") as handle:
+        code = compile(handle.read(), filename, "exec", dont_inherit=True)
+    core._reset()
+    set_call(core._bytes(input_data), idx)
+    module = types.ModuleType("__main__" if idx == 0 else core.CHAINED_NAME)
+    module.__file__ = filename
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = module
+    try:
+        exec(code, module.__dict__)
+        function = core._registered(idx)
+        if function is None and idx != 0:
+            raise LookupError(f"{filename} registers no function at index {idx}")
+        value = core._return_value(function() if function is not None else 0)
+    except SystemExit as stop:
+        value = core._exit_code(stop.code)
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
+    return Result(value, _output)
+
+
+def reset() -> None:
+    """Forget state, appended state and chained calls (a test starts from nothing)."""
+    _state.clear()
+    _appended.clear()
+    _calls.clear()
+    set_call()
 
 
 def set_call(input_data: bytes = b"", idx: int = 0) -> None:
@@ -116,10 +172,9 @@ def chain_this(idx: int, data: bytes) -> int:
     saved = (_input, _output, _idx)
     set_call(data, idx)
     try:
-        result = function()
-        value = result if isinstance(result, int) and not isinstance(result, bool) else 0
+        value = core._return_value(function())
     except SystemExit as stop:
-        value = stop.code if isinstance(stop.code, int) else 1
+        value = core._exit_code(stop.code)
     call_id = len(_calls) + 1
     _calls[call_id] = (value, _output)
     set_call(saved[0], saved[2])

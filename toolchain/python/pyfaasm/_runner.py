@@ -23,7 +23,6 @@ import _pyfaasm  # type: ignore[import-not-found]
 
 from . import core
 
-CHAINED_NAME = "__faasm_chained__"
 _code: types.CodeType | None = None
 _filename = "<function>"
 
@@ -67,9 +66,7 @@ def _reseed() -> None:
 def call(idx: int) -> int:
     _reseed()
     core._reset()
-    # A chained call (idx > 0) runs the file as a module, not as __main__: Faasm's script style
-    # (`if __name__ == "__main__": main_func()`) starts only the main call's work.
-    main = types.ModuleType("__main__" if idx == 0 else CHAINED_NAME)
+    main = types.ModuleType("__main__" if idx == 0 else core.CHAINED_NAME)
     main.__file__ = _filename
     main.__builtins__ = builtins  # type: ignore[attr-defined]
     sys.modules["__main__"] = main
@@ -84,7 +81,7 @@ def call(idx: int) -> int:
         elif idx != 0:
             raise LookupError(f"{_filename} registers no function at index {idx}")
     except SystemExit as stop:
-        code = _exit_code(stop.code)
+        code = core._exit_code(stop.code)
     except BaseException as error:
         _print_user_traceback(error)
         code = 1
@@ -92,16 +89,7 @@ def call(idx: int) -> int:
     sys.stderr.flush()
     if code:
         os._exit(code)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _exit_code(status: object) -> int:
-    if status is None:
-        return 0
-    if isinstance(status, int):
-        return status
-    print(status, file=sys.stderr)
-    return 1
+    return core._return_value(value)
 
 
 def _print_user_traceback(error: BaseException) -> None:

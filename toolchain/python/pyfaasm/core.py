@@ -7,6 +7,7 @@ state in memory, and chained calls by index run inline.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from types import ModuleType
 
@@ -22,6 +23,9 @@ except ImportError:
 
 # The most output await_call_output copies back (the host copies at most this many bytes).
 MAX_CHAINED_OUTPUT = 1 << 20
+# A chained call (index > 0) runs the file under this name, not as __main__: Faasm's script
+# style (`if __name__ == "__main__": main_func()`) starts only the main call's work.
+CHAINED_NAME = "__faasm_chained__"
 
 _functions: dict[int, Callable[[], object]] = {}
 
@@ -33,6 +37,21 @@ def _reset() -> None:
 
 def _registered(idx: int) -> Callable[[], object] | None:
     return _functions.get(idx)
+
+
+def _return_value(value: object) -> int:
+    """What a registered function returned, as the call's return value (an int; else 0)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _exit_code(status: object) -> int:
+    """`exit(status)` as the call's return value: a message goes to stderr and is 1."""
+    if status is None:
+        return 0
+    if isinstance(status, int):
+        return status
+    print(status, file=sys.stderr)
+    return 1
 
 
 def register_function(idx: int, function: Callable[[], object]) -> None:
