@@ -98,6 +98,19 @@ class Client:
                 written += len(piece)
         return written
 
+    def delete_state(self, user: str, key: str) -> None:
+        """Delete a value and its appended elements; `NotFound` when the key has neither."""
+        self._send("DELETE", f"{self.upload_url}/s/{user}/{key}")
+
+    def list_state(self, user: str) -> list[tuple[str, int]]:
+        """A user's keys and their value sizes in bytes, sorted by key."""
+        url = f"{self.upload_url}/s/{user}"
+        entries = _parse(url, self._send("GET", url, headers=_JSON))
+        try:
+            return [(str(entry["key"]), int(entry["size"])) for entry in entries]
+        except (TypeError, KeyError, ValueError) as problem:
+            raise _not_faasm(url, "JSON that is not a list of keys and sizes") from problem
+
     # ---- health ---------------------------------------------------------------------------------
 
     def ping(self) -> None:
@@ -115,16 +128,9 @@ class Client:
         return self._send("PUT", url, content=_pieces(path), headers={"Content-Length": str(size)})
 
     def _json(self, method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self._send(method, url, json=body, headers=_JSON)
-        try:
-            document = response.json()
-        except json.JSONDecodeError as problem:
-            raise ClusterUnavailable(
-                f"{url} answered something other than JSON: {response.text[:80]!r}",
-                "is that URL a Faasm invoke endpoint?",
-            ) from problem
+        document = _parse(url, self._send(method, url, json=body, headers=_JSON))
         if not isinstance(document, dict):
-            raise ClusterUnavailable(f"{url} answered JSON that is not an object", "")
+            raise _not_faasm(url, "JSON that is not an object")
         return document
 
     def _send(self, method: str, url: str, **request: Any) -> httpx.Response:
@@ -153,6 +159,17 @@ class Client:
                 f"{_origin(url)} dropped the connection: {problem}",
                 "see `faasm cluster logs`",
             ) from problem
+
+
+def _parse(url: str, response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except json.JSONDecodeError as problem:
+        raise _not_faasm(url, f"something other than JSON: {response.text[:80]!r}") from problem
+
+
+def _not_faasm(url: str, answer: str) -> ClusterUnavailable:
+    return ClusterUnavailable(f"{url} answered {answer}", "is that the URL of a Faasm server?")
 
 
 def _refused(url: str, response: httpx.Response) -> FaasmError:

@@ -13,7 +13,7 @@ from faasm_cli.client import Client
 from faasm_cli.commands.options import OutputOption, ProfileOption, UploadUrlOption, VerboseOption
 from faasm_cli.config import Project
 from faasm_cli.console import OutputFormat
-from faasm_cli.errors import BadInput, NotFound
+from faasm_cli.errors import NotFound
 from faasm_cli.names import check_key, check_user
 from faasm_cli.runtime.state.store import LocalStateStore
 from faasm_cli.user_files import file_to_read, file_to_write
@@ -45,14 +45,6 @@ class _Stdout:
     def write(self, data: bytes) -> int:
         console.raw_output(data)
         return len(data)
-
-
-def _no_route(verb: str) -> BadInput:
-    """The cluster's HTTP API (Faasm's) reads and writes one value; it cannot do this yet."""
-    return BadInput(
-        f"the cluster's upload server cannot {verb} state (it has only PUT/GET /s/USER/KEY)",
-        f"`faasm state {verb}` works on the local store (--local)",
-    )
 
 
 def _client(profile: str | None, upload_url: str | None) -> Client:
@@ -181,19 +173,25 @@ def delete_command(
     user: UserArg,
     key: KeyArg,
     local: LocalOption = True,
+    profile: ProfileOption = None,
+    upload_url: UploadUrlOption = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """Delete a value (and its appended elements) from the local store.
+    """Delete a value (and its appended elements).
 
-    Example:
+    Examples:
 
       faasm state delete demo counter
+
+      faasm state delete demo counter --cluster
     """
-    if not local:
-        raise _no_route("delete")
-    store = LocalStateStore()
-    _require_key(store, user, key)
-    store.delete(user, key)
+    if local:
+        store = LocalStateStore()
+        _require_key(store, user, key)
+        store.delete(user, key)
+    else:
+        with _client(profile, upload_url) as client:
+            client.delete_state(check_user(user), check_key(key))
     console.success(f"deleted {user}/{key}")
 
 
@@ -202,18 +200,24 @@ def list_command(
     user: UserArg,
     output: OutputOption = OutputFormat.text,
     local: LocalOption = True,
+    profile: ProfileOption = None,
+    upload_url: UploadUrlOption = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """List a user's keys and their sizes in the local store.
+    """List a user's keys and the sizes of their values, sorted by key.
 
-    Example:
+    Examples:
 
       faasm state list demo --output json
+
+      faasm state list demo --cluster
     """
-    if not local:
-        raise _no_route("list")
-    store = LocalStateStore()
-    rows = [(key, store.size(user, key)) for key in store.keys(user)]
+    if local:
+        store = LocalStateStore()
+        rows = [(key, store.size(user, key)) for key in store.keys(user)]
+    else:
+        with _client(profile, upload_url) as client:
+            rows = client.list_state(check_user(user))
     if output is OutputFormat.json:
         console.emit_json([{"key": k, "size": s} for k, s in rows])
     else:

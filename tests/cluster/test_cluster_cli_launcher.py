@@ -256,10 +256,39 @@ def test_state_set_and_get_through_the_cluster(cluster: Cluster, tmp_path: Path)
     assert "nothing" in one_line_error(absent.stderr)
     assert not into.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    for verb in (("delete", "demo", "greeting"), ("list", "demo")):
-        refused = cluster.cli("state", *verb, "--cluster")
-        assert refused.returncode == 65
-        assert f"upload server cannot {verb[0]} state" in one_line_error(refused.stderr)
+
+
+def test_state_list_and_delete_through_the_cluster_print_as_the_local_store_does(
+    cluster: Cluster,
+) -> None:
+    user = "cli_lister"
+    for where in ((), ("--cluster",)):
+        for key, value in (("zeta", "z" * 300), ("alpha", "abc")):
+            done = cluster.cli("state", "set", user, key, value, *where)
+            assert done.returncode == 0, done.stderr.decode()
+    for output in (("-o", "text"), ("-o", "json")):
+        local = cluster.cli("state", "list", user, *output)
+        remote = cluster.cli("state", "list", user, *output, "--cluster")
+        assert (remote.returncode, remote.stdout) == (0, local.stdout), remote.stderr.decode()
+    listed = json.loads(cluster.cli("state", "list", user, "-o", "json", "--cluster").stdout)
+    assert listed == [{"key": "alpha", "size": 3}, {"key": "zeta", "size": 300}]
+    assert "alpha" in cluster.cli("state", "list", user, "--cluster").stdout.decode()
+    deleted = cluster.cli("state", "delete", user, "alpha", "--cluster")
+    assert deleted.returncode == 0, deleted.stderr.decode()
+    assert f"deleted {user}/alpha" in deleted.stderr.decode()
+    after = json.loads(cluster.cli("state", "list", user, "-o", "json", "--cluster").stdout)
+    assert after == [{"key": "zeta", "size": 300}]
+    assert cluster.cli("state", "get", user, "alpha").stdout == b"abc"  # the local one stays
+    again = cluster.cli("state", "delete", user, "alpha", "--cluster")
+    assert again.returncode == 66
+    assert one_line_error(again.stderr) == (
+        f"error: no state key {user}/alpha (list the keys: GET /s/{user})"
+    )
+    nobody = cluster.cli("state", "list", "cli_nobody", "-o", "json", "--cluster")
+    assert (nobody.returncode, json.loads(nobody.stdout)) == (0, [])
+    bad = cluster.cli("state", "list", "bad.user", "--cluster")
+    assert bad.returncode == cluster.cli("state", "list", "bad.user").returncode == 64
+    assert "invalid user name 'bad.user'" in one_line_error(bad.stderr)
 
 
 def test_logs_name_each_part(cluster: Cluster) -> None:

@@ -111,9 +111,60 @@ def test_unknown_state_key_is_404(upload: httpx.Client) -> None:
     ],
 )
 def test_bad_state_names_are_400(upload: httpx.Client, path: str, message: str) -> None:
-    for method in ("GET", "PUT"):
+    for method in ("GET", "PUT", "DELETE"):
         answer = upload.request(method, path, content=b"x")
         assert (answer.status_code, answer.text) == (400, message)
+
+
+def test_state_list_names_values_and_appended_keys_sorted_with_sizes(
+    upload: httpx.Client, redis_url: str
+) -> None:
+    assert upload.put("/s/lister/zeta", content=b"z" * 300).status_code == 200
+    assert upload.put("/s/lister/alpha", content=b"abc").status_code == 200
+    backend = RedisBackend(redis_url)
+    backend.append("lister", "middle", b"only appended")
+    backend.save("other", "not_mine", b"x")
+    backend.close()
+    listed = upload.get("/s/lister")
+    assert (listed.status_code, listed.headers["content-type"]) == (200, "application/json")
+    assert listed.json() == [
+        {"key": "alpha", "size": 3},
+        {"key": "middle", "size": 0},
+        {"key": "zeta", "size": 300},
+    ]
+    empty = upload.get("/s/nobody")
+    assert (empty.status_code, empty.json()) == (200, [])
+    bad = upload.get("/s/de.mo")
+    assert (bad.status_code, bad.text) == (
+        400,
+        "invalid user name 'de.mo' (use 1-64 characters from A-Z a-z 0-9 _ -)",
+    )
+
+
+def test_state_delete_removes_the_value_and_its_appended_elements(
+    upload: httpx.Client, redis_url: str
+) -> None:
+    assert upload.put("/s/deleter/gone", content=b"value").status_code == 200
+    assert upload.put("/s/deleter/kept", content=b"kept").status_code == 200
+    backend = RedisBackend(redis_url)
+    backend.append("deleter", "gone", b"element")
+    deleted = upload.delete("/s/deleter/gone")
+    assert (deleted.status_code, deleted.text) == (200, "OK")
+    assert (backend.load("deleter", "gone"), backend.read_appended("deleter", "gone", 5)) == (
+        None,
+        [],
+    )
+    assert backend.load("deleter", "kept") == b"kept"
+    backend.append("deleter", "list_only", b"element")
+    assert upload.delete("/s/deleter/list_only").status_code == 200
+    assert backend.keys("deleter") == ["kept"]
+    backend.close()
+    again = upload.delete("/s/deleter/gone")
+    assert (again.status_code, again.text) == (
+        404,
+        "no state key deleter/gone (list the keys: GET /s/deleter)",
+    )
+    assert upload.get("/s/deleter/gone").status_code == 404
 
 
 def test_empty_and_oversized_state_values_change_nothing(small_server: str, redis_url: str) -> None:

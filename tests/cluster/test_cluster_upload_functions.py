@@ -226,7 +226,12 @@ def test_redis_down_is_503_naming_it(tmp_path: Path, demo_wasm: dict[str, bytes]
     config = ClusterConfig(redis_url=dead, data_dir=tmp_path / "data", cache_dir=tmp_path / "c")
     with serve_in_thread(upload_app(config)) as url:
         answer = httpx.put(f"{url}/f/demo/hello", content=demo_wasm["hello"])
-        state = [httpx.put(f"{url}/s/demo/key", content=b"v"), httpx.get(f"{url}/s/demo/key")]
+        state = [
+            httpx.put(f"{url}/s/demo/key", content=b"v"),
+            httpx.get(f"{url}/s/demo/key"),
+            httpx.delete(f"{url}/s/demo/key"),
+            httpx.get(f"{url}/s/demo"),
+        ]
     assert answer.status_code == 503
     assert answer.text.startswith("stored demo/hello but could not tell the workers: Redis failed:")
     assert answer.text.endswith("(start Redis (faasm cluster up) and upload again)")
@@ -249,6 +254,13 @@ def test_openapi_describes_every_route_with_its_body(upload: httpx.Client) -> No
     assert {"200", "400", "413", "503"} <= set(responses)
     assert "text/plain; charset=utf-8" in responses["400"]["content"]
     assert {"200", "400", "404"} <= set(paths["/f/{user}/{function}"]["get"]["responses"])
+    assert {"200", "400", "404", "503"} <= set(paths["/s/{user}/{key}"]["delete"]["responses"])
+    listing = paths["/s/{user}"]["get"]["responses"]
+    assert {"200", "400", "503"} <= set(listing)
+    entries = listing["200"]["content"]["application/json"]["schema"]
+    assert entries["type"] == "array"
+    entry = document["components"]["schemas"][entries["items"]["$ref"].rsplit("/", 1)[1]]
+    assert (entry["required"], entry["properties"]["size"]["type"]) == (["key", "size"], "integer")
 
 
 def test_server_process_serves_on_the_configured_port(tmp_path: Path, redis_url: str) -> None:

@@ -17,6 +17,7 @@ import anyio.to_thread
 import redis
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from faasm_cli.cluster.config import ClusterConfig
@@ -35,6 +36,17 @@ FilePath = Annotated[
     str,
     Header(alias="FilePath", description="The file's path under the shared root: `data/in.txt`"),
 ]
+
+
+class StateEntry(BaseModel):
+    """One line of a state listing, named as `faasm state list -o json` names it."""
+
+    key: str
+    size: int
+
+
+def _entries(state: RedisBackend, user: str) -> list[StateEntry]:
+    return [StateEntry(key=key, size=state.size(user, key)) for key in state.keys(user)]
 
 
 def upload_app(config: ClusterConfig) -> FastAPI:
@@ -160,6 +172,32 @@ def upload_app(config: ClusterConfig) -> FastAPI:
         if pieces is None:
             raise NotFound(f"no state key {user}/{key}", f"set it: PUT /s/{user}/{key}")
         return StreamingResponse(pieces, media_type=body.OCTETS)
+
+    @app.delete(
+        "/s/{user}/{key:path}",
+        response_class=PlainTextResponse,
+        responses={200: {"description": "Deleted"}, **errors.documented(400, 404, 503)},
+    )
+    async def delete_state(user: str, key: str) -> str:
+        """Delete a state value and its appended elements. Answers `OK` like the other writes,
+        the one success line Faasm's clients check for."""
+        check_user(user)
+        check_key(key)
+        if key not in await run_in_threadpool(state.keys, user):
+            raise NotFound(f"no state key {user}/{key}", f"list the keys: GET /s/{user}")
+        await run_in_threadpool(state.delete, user, key)
+        return "OK"
+
+    @app.get(
+        "/s/{user}",
+        response_model=list[StateEntry],
+        responses=errors.documented(400, 503),
+    )
+    async def list_state(user: str) -> list[StateEntry]:
+        """A user's state keys (with a value or appended elements) and their value sizes in
+        bytes, sorted by key; an empty list for a user with none."""
+        check_user(user)
+        return await run_in_threadpool(_entries, state, user)
 
     @app.put(
         "/file",
