@@ -47,9 +47,10 @@ def run(c: Context, user: str, function: str, input: str = "") -> None:
 
 
 @task(positional=["user", "function"])
-def upload(c: Context, user: str, function: str) -> None:
-    """Upload a function to the cluster (compiled first if stale): inv upload demo hello."""
-    _run([*FAASM, "upload", user, function])
+def upload(c: Context, user: str, function: str, py: bool = False) -> None:
+    """Upload a function to the cluster (compiled first if stale): inv upload demo hello;
+    a Python function: inv upload --py python hello."""
+    _run([*FAASM, "upload", user, function, *(["--py"] if py else [])])
 
 
 @task(name="upload-all", positional=["user"])
@@ -59,9 +60,13 @@ def upload_all(c: Context, user: str) -> None:
 
 
 @task(positional=["user", "function"])
-def invoke(c: Context, user: str, function: str, input: str = "", async_: bool = False) -> None:
-    """Invoke a function on the cluster: inv invoke demo hello [--input TEXT] [--async]."""
-    _run([*FAASM, "invoke", user, function, "--input", input, *(["--async"] if async_ else [])])
+def invoke(
+    c: Context, user: str, function: str, input: str = "", async_: bool = False, py: bool = False
+) -> None:
+    """Invoke a function on the cluster: inv invoke demo hello [--input TEXT] [--async];
+    a Python function: inv invoke --py python hello."""
+    flags = [*(["--async"] if async_ else []), *(["--py"] if py else [])]
+    _run([*FAASM, "invoke", user, function, "--input", input, *flags])
 
 
 @task(name="cluster-up")

@@ -15,7 +15,7 @@ from faasm_cli.config import Project
 from faasm_cli.errors import BadInput, Interrupted, NotFound
 from faasm_cli.names import check_function, check_user
 from faasm_cli.runtime import CallResult, Runtime
-from faasm_cli.runtime.python import PYTHON_SUFFIX, PythonFiles
+from faasm_cli.runtime.python import PYTHON_SUFFIX, BuiltPython
 from faasm_cli.settings import Settings
 from faasm_cli.toolchain import build_function
 from faasm_cli.user_files import file_to_read
@@ -52,30 +52,6 @@ def is_python(project: Project | None, user: str, function: str, python: bool = 
     if python:
         return True
     return project is not None and project.source(user, function).suffix == PYTHON_SUFFIX
-
-
-class _PythonWhenNeeded:
-    """The built Python runtime, looked up when a Python function is first loaded: a C call
-    that chains none does not pay for the lookup, and one that does gets the error saying how
-    to build it (`toolchain.python.require_runtime`)."""
-
-    def __init__(self) -> None:
-        self._found: PythonFiles | None = None
-
-    def _runtime(self) -> PythonFiles:
-        if self._found is None:
-            from faasm_cli.toolchain.python import require_runtime
-
-            self._found = require_runtime()
-        return self._found
-
-    @property
-    def function_wasm(self) -> Path:
-        return self._runtime().function_wasm
-
-    @property
-    def guest_root(self) -> Path:
-        return self._runtime().guest_root
 
 
 def run_function(
@@ -127,7 +103,7 @@ def run_function(
         resolver=resolve,
         shared_files=shared,
         instance_slots=0,
-        python=_PythonWhenNeeded(),
+        python=BuiltPython(),
         **limits,
     ) as runtime:
         runtime.register(user, function, wasm)

@@ -71,6 +71,7 @@ class FunctionStore:
             ) from error
         with self._lock(user, function):
             write_atomically(directory / PYTHON_FILE, (source,))
+            self._announce(user, function, wasm_version(source))
 
     def python(self, user: str, function: str) -> bytes:
         return self._read(user, function, PYTHON_FILE, "upload it: faasm upload --py")

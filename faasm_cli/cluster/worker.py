@@ -35,7 +35,6 @@ from faasm_cli.cluster.config import ClusterConfig
 from faasm_cli.cluster.dispatch import (
     Node,
     RedisDispatcher,
-    failed_result,
     new_call_id,
     unavailable,
 )
@@ -45,16 +44,20 @@ from faasm_cli.message import Message
 from faasm_cli.names import check_function, check_user
 from faasm_cli.runtime import ReplicatedStateStore, Runtime
 from faasm_cli.runtime.executor import LocalExecutor, Task
+from faasm_cli.runtime.python import PYTHON_SUFFIX, BuiltPython
 from faasm_cli.runtime.result import CallResult
 
 REAP_S = 1.0
 READ_BLOCK_MS = 1000
 log = logging.getLogger("faasm.worker")
+# Where a function comes from, in order: its wasm, else its Python source.
+_ROUTES = (("f", ".wasm"), ("p", PYTHON_SUFFIX))
 
 
 class WasmFetcher:
-    """Gets a function's wasm from the upload server on first use, into a local file (the
-    runtime's resolver); machine code is then found in the cache by the wasm's hash."""
+    """Gets a function's wasm (or, when it has none, its Python source) from the upload server
+    on first use, into a local file (the runtime's resolver); machine code is then found in the
+    cache by the wasm's hash."""
 
     def __init__(self, upload_base: str) -> None:
         self.base = upload_base.rstrip("/")
@@ -62,10 +65,13 @@ class WasmFetcher:
         self._http = httpx.Client(timeout=30.0)
 
     def fetch(self, user: str, function: str) -> Path | None:
-        path = self._dir / user / f"{function}.wasm"
-        if path.is_file():
-            return path
-        url = f"{self.base}/f/{user}/{function}"
+        for route, suffix in _ROUTES:
+            path = self._dir / user / f"{function}{suffix}"
+            if path.is_file() or self._download(f"{self.base}/{route}/{user}/{function}", path):
+                return path
+        return None
+
+    def _download(self, url: str, path: Path) -> bool:
         try:
             response = self._http.get(url)
         except httpx.HTTPError as error:
@@ -74,17 +80,18 @@ class WasmFetcher:
                 "start it, or check the worker's --upload-url",
             ) from None
         if response.status_code == httpx.codes.NOT_FOUND:
-            return None
+            return False
         if response.status_code != httpx.codes.OK:
             raise ClusterUnavailable(f"GET {url} answered {response.status_code}")
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{threading.get_ident()}.part")
         partial.write_bytes(response.content)
         partial.replace(path)
-        return path
+        return True
 
     def drop(self, user: str, function: str) -> None:
-        (self._dir / user / f"{function}.wasm").unlink(missing_ok=True)
+        for _, suffix in _ROUTES:
+            (self._dir / user / f"{function}{suffix}").unlink(missing_ok=True)
 
     def close(self) -> None:
         self._http.close()
@@ -140,6 +147,7 @@ class Worker:
             state_store=self.state,
             resolver=self.fetcher.fetch,
             dispatcher=dispatcher,
+            python=BuiltPython(config.cache_dir),
             shared_files=shared if shared.is_dir() else None,
         )
         self.dispatcher = made[0]
@@ -241,18 +249,6 @@ class Worker:
         except redis.RedisError as error:
             raise unavailable(error) from None
         return message.id
-
-    def refuse(self, message: Message, reason: str, async_: bool) -> CallResult | int:
-        """A call that cannot run at all, stored as a failed result (so its status says why)."""
-        try:
-            message = message.replaced(id=new_call_id(self.client), async_=async_)
-            result = failed_result(message, reason, self.id)
-            with self.client.pipeline() as pipe:
-                results.store(pipe, result, self.config.result_ttl_s)
-                pipe.execute()
-        except redis.RedisError as error:
-            raise unavailable(error) from None
-        return message.id if async_ else result
 
     def status(self, call_id: int) -> results.Status:
         try:

@@ -15,6 +15,7 @@ from faasm_cli.commands.options import (
     InvokeUrlOption,
     OutputOption,
     ProfileOption,
+    PythonOption,
     TimeoutOption,
     UploadUrlOption,
     UserArg,
@@ -38,6 +39,7 @@ def invoke_command(
         bool,
         typer.Option("--async", help="Return the call id at once (see `faasm status ID`)."),
     ] = False,
+    python: PythonOption = False,
     timeout: TimeoutOption = None,
     profile: ProfileOption = None,
     upload_url: UploadUrlOption = None,
@@ -59,6 +61,8 @@ def invoke_command(
       faasm invoke demo hello --async        # prints the call id
 
       faasm invoke demo chain --output json --profile lab
+
+      faasm invoke python hello --py
     """
     chosen = settings.load(Project.find()).override(timeout=timeout)
     message = Message.submitted(
@@ -67,6 +71,10 @@ def invoke_command(
         function=check_function(function),
         input_data=read_input(input_text, input_file),
         timeout_s=chosen.timeout or 0.0,
+        # Faasm's fields for a Python call: the worker runs the uploaded source.
+        python=python,
+        py_user=user if python else "",
+        py_func=function if python else "",
     )
     endpoints = chosen.endpoints(profile, upload_url, invoke_url)
     with Client(endpoints.upload_url, endpoints.invoke_url) as client:

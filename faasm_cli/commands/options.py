@@ -81,6 +81,14 @@ def _remember_output(value: OutputFormat) -> OutputFormat:
     return value
 
 
+PythonOption = Annotated[
+    bool,
+    typer.Option(
+        "--py",
+        help="The Python function func/USER/FUNCTION.py (the default when that is the "
+        "function's only source).",
+    ),
+]
 InputOption = Annotated[
     str | None,
     typer.Option("--input", "-i", help="Input bytes, as text (default: empty input)."),

@@ -15,6 +15,7 @@ from faasm_cli.commands.options import (
     InputFileOption,
     InputOption,
     OutputOption,
+    PythonOption,
     TimeoutOption,
     ToolchainOption,
     UserArg,
@@ -43,14 +44,7 @@ def run_command(
             show_default=False,
         ),
     ] = None,
-    python: Annotated[
-        bool,
-        typer.Option(
-            "--py",
-            help="Run func/USER/FUNCTION.py on the Python runtime (the default when that is the "
-            "function's only source).",
-        ),
-    ] = False,
+    python: PythonOption = False,
     timeout: TimeoutOption = None,
     toolchain: ToolchainOption = None,
     func_dir: FuncDirOption = None,

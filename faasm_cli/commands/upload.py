@@ -16,6 +16,7 @@ from faasm_cli.commands.options import (
     InvokeUrlOption,
     OutputOption,
     ProfileOption,
+    PythonOption,
     ToolchainOption,
     UploadUrlOption,
     UserArg,
@@ -49,6 +50,7 @@ def upload_command(
     all_functions: Annotated[
         bool, typer.Option("--all", help="Upload every function of USER.")
     ] = False,
+    python: PythonOption = False,
     toolchain: ToolchainOption = None,
     func_dir: FuncDirOption = None,
     profile: ProfileOption = None,
@@ -68,6 +70,8 @@ def upload_command(
       faasm upload demo --all --upload-url http://10.0.0.5:8002
 
       faasm upload demo hello --profile lab
+
+      faasm upload python hello --py
     """
     if (function is None) == (not all_functions):
         raise BadInput("name one function or pass --all", "e.g. faasm upload demo hello")
@@ -82,7 +86,7 @@ def upload_command(
         console.progress(f"Uploading {user}/{function or '*'} to {endpoints.upload_url}") as log,
         Client(endpoints.upload_url, endpoints.invoke_url) as client,
     ):
-        uploads = _prepare(project, user, names, chosen.toolchain, log)
+        uploads = _prepare(project, user, names, chosen.toolchain, log, python)
         for upload in uploads:
             if upload.kind == "wasm":
                 client.upload_wasm(user, upload.function, upload.path)
@@ -113,11 +117,21 @@ def upload_command(
 
 
 def _prepare(
-    project: Project, user: str, names: list[str], backend: str, log: Callable[[str], None]
+    project: Project,
+    user: str,
+    names: list[str],
+    backend: str,
+    log: Callable[[str], None],
+    python: bool = False,
 ) -> list[_Upload]:
     """What to send: each C/C++ function's wasm (built if stale, together when several) and each
-    Python function's source."""
-    sources = {name: project.source(user, name) for name in names}
+    Python function's source (every one's with `python`: --py)."""
+    if python:
+        from faasm_cli.local_run import python_source
+
+        sources = {name: python_source(project, user, name) for name in names}
+    else:
+        sources = {name: project.source(user, name) for name in names}
     wasm_names = [name for name, source in sources.items() if source.suffix in WASM_SUFFIXES]
     if len(wasm_names) == 1:
         builds = [build_function(project, user, wasm_names[0], backend=backend, on_log=log)]

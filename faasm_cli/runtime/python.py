@@ -21,6 +21,7 @@ from typing import Protocol
 import wasmtime
 
 from faasm_cli.errors import BadInput
+from faasm_cli.message import Message
 from faasm_cli.runtime.faaslet import Outcome, Sandbox
 from faasm_cli.runtime.hostcalls.capture import Capture
 from faasm_cli.runtime.hostcalls.interface import EXPORT_MEMORY
@@ -43,11 +44,44 @@ class PythonFiles(Protocol):
     def guest_root(self) -> Path: ...
 
 
+class BuiltPython:
+    """The Python runtime `faasm python build` made in the cache (`root`: the default cache),
+    looked up when a Python function first loads: a process that loads none does not pay for
+    the lookup, and one that does gets the error saying how to build it."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self._root = root
+        self._found: PythonFiles | None = None
+
+    def _runtime(self) -> PythonFiles:
+        if self._found is None:
+            from faasm_cli.toolchain.python import require_runtime
+
+            self._found = require_runtime(self._root)
+        return self._found
+
+    @property
+    def function_wasm(self) -> Path:
+        return self._runtime().function_wasm
+
+    @property
+    def guest_root(self) -> Path:
+        return self._runtime().guest_root
+
+
 @dataclass(frozen=True)
 class PythonFunction(LoadedFunction):
     """A loaded Python function: its calls see `files` (the stdlib) at "/" and nothing else."""
 
     files: Path | None = None
+
+
+def python_message(message: Message) -> Message:
+    """The message of the function a Python call names: Faasm's clients send user "python" and
+    name the function in `py_user`/`py_func`; ours name it in user/function already."""
+    if not message.python or not (message.py_user and message.py_func):
+        return message
+    return message.replaced(user=message.py_user, function=message.py_func)
 
 
 def read_source(path: Path) -> bytes:
@@ -149,9 +183,11 @@ def explain(outcome: Outcome, stderr: Capture) -> tuple[Outcome, Capture]:
 
 __all__ = [
     "PYTHON_SUFFIX",
+    "BuiltPython",
     "PythonFiles",
     "PythonFunction",
     "explain",
     "load_python",
+    "python_message",
     "read_source",
 ]

@@ -107,12 +107,13 @@ def test_input_reaches_the_function_and_unknown_fields_are_ignored(cluster: Loca
     assert answer.text == "0k\n"
 
 
-def test_python_calls_are_failed_results_for_now(cluster: LocalCluster) -> None:
-    answer = cluster.invoke(user="python", function="py_func", python=True, py_user="demo")
-    assert (answer.status_code, answer.text) == (200, "Python functions are not supported yet\n")
-    call_id = int(cluster.invoke(user="python", function="x", python=True, **{"async": True}).text)
-    status = cluster.invoke(status=True, id=call_id)
-    assert status.text == "FAILED: Python functions are not supported yet"
+def test_a_python_call_names_its_function_in_py_user_and_py_func(cluster: LocalCluster) -> None:
+    """Faasm's message for a Python call (tests/test_python_cluster.py runs them)."""
+    answer = cluster.invoke(
+        user="python", function="py_func", python=True, py_user="demo", py_func="nope"
+    )
+    assert answer.status_code == 404
+    assert answer.text == "no function demo/nope (upload it first: faasm upload demo nope)"
 
 
 @pytest.mark.parametrize(

@@ -21,12 +21,12 @@ from faasm_cli.cluster import results
 from faasm_cli.cluster.server import body, errors
 from faasm_cli.errors import BadInput
 from faasm_cli.message import Message
+from faasm_cli.runtime.python import python_message
 from faasm_cli.runtime.result import CallResult
 
 if TYPE_CHECKING:
     from faasm_cli.cluster.worker import Worker
 
-PYTHON_UNSUPPORTED = "Python functions are not supported yet"
 _MESSAGE_SCHEMA = {
     "type": "object",
     "description": "Faasm's call message (unknown fields are ignored), or a status request.",
@@ -91,12 +91,9 @@ def invoke_app(worker: Worker) -> FastAPI:
                     "a status request needs an integer id", 'send {"status": true, "id": N}'
                 )
             return _status(await run_in_threadpool(worker.status, call_id), as_json)
-        message = Message.from_json(data)
-        if message.python:
-            answer = await run_in_threadpool(
-                worker.refuse, message, PYTHON_UNSUPPORTED, message.async_
-            )
-        elif message.async_:
+        message = python_message(Message.from_json(data))
+        answer: CallResult | int
+        if message.async_:
             answer = await run_in_threadpool(worker.call_async, message)
         else:
             answer = await run_in_threadpool(worker.call, message)
