@@ -146,7 +146,7 @@ class Sandbox:
                 raise ValueError("the module has no guard memory: prepare it with guard=True")
             base, size = raw.memory_span(context, memory)
         # Host calls find `ctx` on this thread's stack while the guest runs (pushed here rather
-        # than by a `with entered(ctx)` around the call: a third of the cost, on every call).
+        # than by a context manager around the call: a third of the cost, on every call).
         stack = context_stack()
         stack.append(ctx)
         try:

@@ -24,7 +24,7 @@ from faasm_cli.runtime.hostcalls import _wasmtime_raw as raw
 from faasm_cli.runtime.hostcalls.chain import CHAIN_HANDLERS
 from faasm_cli.runtime.hostcalls.interface import HOST_FUNCTIONS, IMPORT_MODULE
 from faasm_cli.runtime.hostcalls.io import IO_HANDLERS
-from faasm_cli.runtime.hostcalls.state import STATE_HANDLERS, release_call_resources
+from faasm_cli.runtime.hostcalls.state import STATE_HANDLERS
 from faasm_cli.runtime.hostcalls.wasi_stdio import WASI_MODULE, WASI_OVERRIDES
 
 HANDLERS: dict[str, HostHandler] = {**IO_HANDLERS, **CHAIN_HANDLERS, **STATE_HANDLERS}
@@ -39,30 +39,11 @@ _local = threading.local()
 
 def context_stack() -> list[CallContext]:
     """This thread's stack of running calls: host calls see its top. Whoever pushes a context
-    pops it when the guest returns, then calls `release_call_resources` (as `entered` does)."""
+    pops it when the guest returns, then calls `release_call_resources`."""
     stack: list[CallContext] | None = getattr(_local, "stack", None)
     if stack is None:
         stack = _local.stack = []
     return stack
-
-
-class entered:
-    """Make `ctx` the context host calls on this thread see, for the duration of the block;
-    at its end the call's state resources (locks, shared mappings) are released. A class
-    rather than a generator: it costs a third as much."""
-
-    __slots__ = ("_ctx", "_stack")
-
-    def __init__(self, ctx: CallContext) -> None:
-        self._ctx = ctx
-        self._stack = context_stack()
-
-    def __enter__(self) -> None:
-        self._stack.append(self._ctx)
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stack.pop()
-        release_call_resources(self._ctx)
 
 
 def _callback(name: str, arity: int, has_result: bool, handler: HostHandler) -> raw.RawCallback:
