@@ -3,6 +3,8 @@ scheduler picks, and every call a worker runs is claimed, run and finished here.
 
 A call is claimed by winning `SET keys.started(id) NX` (a Lua script also adds it to the worker's
 `running` set and counts it in flight, in one step, so a dead worker's claims are always found).
+A sync call a worker runs at once costs two round trips: one script numbers, records and claims
+it before it runs, one pipeline stores its result after (not announced: nobody else awaits it).
 Awaiting never deadlocks: the awaiter reads the result, else claims the call and runs it on its
 own thread, else waits for the PUBLISH of its result. A call's result carries its own chained
 tree (the worker that ran it collected it), so `collect` needs only the direct children.
@@ -42,6 +44,17 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return 1
 end
 return 0
+"""
+# KEYS: call-id counter, running set, stats hash. ARGV: the message JSON without its id, ttl ms,
+# worker id, MAX_CALL_ID, call-key prefix, started-key prefix. Returns the call's id.
+_BEGIN = """
+local id = redis.call('INCR', KEYS[1]) % tonumber(ARGV[4])
+if id == 0 then id = redis.call('INCR', KEYS[1]) % tonumber(ARGV[4]) end
+redis.call('SET', ARGV[5] .. id, '{"id": ' .. id .. ', ' .. string.sub(ARGV[1], 2), 'PX', ARGV[2])
+redis.call('SET', ARGV[6] .. id, ARGV[3], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], id)
+redis.call('HINCRBY', KEYS[3], 'in_flight', 1)
+return id
 """
 
 
@@ -88,6 +101,7 @@ class RedisDispatcher:
         self.runtime = runtime
         self.node = node
         self._claim = node.client.register_script(_CLAIM)
+        self._begin = node.client.register_script(_BEGIN)
         self._lock = threading.Lock()
         self._active: dict[int, Message] = {}  # calls running on this worker
         self._chained: dict[int, Message] = {}  # calls chained here and not collected yet
@@ -106,26 +120,34 @@ class RedisDispatcher:
             pipe.hincrby(keys.worker_stats(target), "in_flight", 1)
             pipe.execute()
 
-    def claim(
-        self, call_id: int, queued_here: bool = False, pipe: redis.client.Pipeline | None = None
-    ) -> bool:
-        """Win the call for this worker (False: someone started it already; always False when
-        queued on `pipe`). A call taken from this worker's own queue already counts in its
-        calls in flight."""
+    def claim(self, call_id: int, queued_here: bool = False) -> bool:
+        """Win the call for this worker (False: someone started it already). A call taken from
+        this worker's own queue already counts in its calls in flight."""
         worker = self.node.worker_id
         key_names = [keys.started(call_id), keys.running(worker), keys.worker_stats(worker)]
         ttl = results.ttl_ms(self.node.result_ttl_s)
         counted = 0 if queued_here else 1
-        won = self._claim(keys=key_names, args=[worker, ttl, call_id, counted], client=pipe)
+        won = self._claim(keys=key_names, args=[worker, ttl, call_id, counted])
         return bool(won == 1)
 
-    def submit_here(self, message: Message) -> None:
-        """Record a call this worker runs at once (no queue): its message, and claimed."""
-        ttl = results.ttl_ms(self.node.result_ttl_s)
-        with self.node.client.pipeline(transaction=False) as pipe:
-            pipe.set(keys.call(message.id), json.dumps(message.to_json()), px=ttl)
-            self.claim(message.id, pipe=pipe)
-            pipe.execute()
+    def begin_here(self, message: Message) -> Message:
+        """Number, record and claim a call this worker runs at once (no queue), in one round
+        trip; the message with its id."""
+        worker = self.node.worker_id
+        fields = message.to_json()
+        del fields["id"]  # the script puts the number it draws first
+        call_id = self._begin(
+            keys=[keys.CALL_IDS, keys.running(worker), keys.worker_stats(worker)],
+            args=[
+                json.dumps(fields),
+                results.ttl_ms(self.node.result_ttl_s),
+                worker,
+                MAX_CALL_ID,
+                keys.call(0).removesuffix("0"),
+                keys.started(0).removesuffix("0"),
+            ],
+        )
+        return message.replaced(id=int(call_id))
 
     def claimed_message(self, call_id: int, entry: str) -> Message | None:
         """The message of a call claimed from the queue; None (and the claim undone) when it
@@ -181,10 +203,13 @@ class RedisDispatcher:
             moved += 1
         return moved
 
-    def run_claimed(self, message: Message, entry: str | None = None) -> CallResult:
+    def run_claimed(
+        self, message: Message, entry: str | None = None, awaited: bool = True
+    ) -> CallResult:
         """Run a call this worker claimed, store its result and finish its bookkeeping (the
         stream `entry` it came from is acknowledged and deleted). A call that cannot run is a
-        failed result, never an exception: whoever awaits it must get an answer."""
+        failed result, never an exception: whoever awaits it must get an answer. The result is
+        announced (PUBLISH, read by every worker) only when someone may be `awaited` on it."""
         with self._lock:
             self._active[message.id] = message
         try:
@@ -198,17 +223,17 @@ class RedisDispatcher:
             with self._lock:
                 del self._active[message.id]
         result.exec_host = self.node.worker_id
-        self._finish(result, entry)
+        self._finish(result, entry, awaited)
         self.node.ran(message, result)
         return result
 
-    def _finish(self, result: CallResult, entry: str | None) -> None:
+    def _finish(self, result: CallResult, entry: str | None, announce: bool) -> None:
         node = self.node
         deadline = time.monotonic() + STORE_RETRY_S
         while True:
             try:
-                with node.client.pipeline() as pipe:
-                    results.store(pipe, result, node.result_ttl_s)
+                with node.client.pipeline(transaction=False) as pipe:
+                    results.store(pipe, result, node.result_ttl_s, announce)
                     pipe.srem(keys.running(node.worker_id), result.call_id)
                     pipe.hincrby(keys.worker_stats(node.worker_id), "in_flight", -1)
                     pipe.hincrby(keys.worker_stats(node.worker_id), "served", 1)

@@ -2,9 +2,11 @@
 consumed, and waited for without polling.
 
 A result is `SET keys.result(id) <CallResult.to_json> EX ttl` + `PUBLISH keys.RESULTS_CHANNEL id`
-in the pipeline that finishes the call. Whoever waits registers with the process's one
-`ResultWaiter` first and reads the key second, so a result published in between is not missed;
-a periodic re-check covers a lost wake-up (pub/sub reconnecting after Redis restarted).
+in the pipeline that finishes the call; the PUBLISH (which every worker reads) only when someone
+may await it: a chained call, or a sync call handed to another worker. Whoever waits registers
+with the process's one `ResultWaiter` first and reads the key second, so a result published in
+between is not missed; a periodic re-check covers a lost wake-up (pub/sub reconnecting after
+Redis restarted).
 """
 
 from __future__ import annotations
@@ -37,11 +39,14 @@ def ttl_ms(ttl_s: float) -> int:
     return max(1, int(ttl_s * 1000))
 
 
-def store(pipe: redis.client.Pipeline, result: CallResult, ttl_s: float) -> None:
-    """Queue the result's SET and its PUBLISH on `pipe` (the caller adds its own bookkeeping and
-    executes it)."""
+def store(
+    pipe: redis.client.Pipeline, result: CallResult, ttl_s: float, announce: bool = True
+) -> None:
+    """Queue the result's SET and, to `announce` it, its PUBLISH on `pipe` (the caller adds its
+    own bookkeeping and executes it)."""
     pipe.set(keys.result(result.call_id), json.dumps(result.to_json()), px=ttl_ms(ttl_s))
-    pipe.publish(keys.RESULTS_CHANNEL, str(result.call_id))
+    if announce:
+        pipe.publish(keys.RESULTS_CHANNEL, str(result.call_id))
 
 
 def parse(raw: bytes | str | None) -> CallResult | None:

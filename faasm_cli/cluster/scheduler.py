@@ -5,16 +5,25 @@ has it warm with the most threads free, if it has one; else this worker if it ha
 a thread free (it becomes warm); else the live worker with the most threads free; else this
 worker (the call waits in its queue). A worker's calls in flight are those queued to it and
 running on it (`keys.worker_stats`).
+
+A sync call to a function warm here needs no Redis read to be placed here: when a thread is free
+the first rule keeps it; when none is, the rules keep it unless another live worker has a thread
+free, which `Others` tells from its last reading (every `OTHERS_S`, on the worker's own thread).
+A worker freed since then is seen up to `OTHERS_S` late: calls meanwhile wait here.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 
 import redis
 
 from faasm_cli.cluster import keys
 from faasm_cli.cluster.registry import text
+
+OTHERS_S = 0.1
+"""How often a worker reads whether any other worker has a thread free."""
 
 
 def place(
@@ -67,3 +76,32 @@ def _least_busy(client: redis.Redis, workers: list[str], busy_too: bool = False)
         if (free > 0 or busy_too) and (most_free is None or free > most_free):
             best, most_free = worker_id, free
     return best
+
+
+class Others:
+    """Whether another live worker has a thread free, as read every `OTHERS_S` by a thread of
+    its own (until `stop`); True until the first reading and while Redis is away, which sends
+    calls to `place` and its fresh reads."""
+
+    def __init__(self, client: redis.Redis, here: str) -> None:
+        self._client = client
+        self._here = here
+        self.free = True
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="faasm-others", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _watch(self) -> None:
+        while True:
+            try:
+                self.free = _least_busy(self._client, _others(self._client, self._here)) is not None
+            except redis.RedisError:
+                self.free = True  # the queue loop reports Redis being away
+            if self._stop.wait(OTHERS_S):
+                return

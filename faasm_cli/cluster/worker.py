@@ -153,6 +153,7 @@ class Worker:
         self.dispatcher = made[0]
         self.pool = LocalExecutor(self.threads)
         self.heartbeat = registry.Heartbeat(self.client, self.info, self._rejoin)
+        self.others = scheduler.Others(self.client, self.id)
         self._loops = [
             threading.Thread(target=self._read_queue, name="faasm-queue", daemon=True),
             threading.Thread(target=self._reap, name="faasm-reaper", daemon=True),
@@ -168,6 +169,7 @@ class Worker:
         except redis.RedisError as error:
             raise unavailable(error) from None
         self.heartbeat.start()
+        self.others.start()
         for loop in self._loops:
             loop.start()
         log.info("worker %s: %d threads, queue %s", self.id, self.threads, keys.queue(self.id))
@@ -185,6 +187,7 @@ class Worker:
         for loop in self._loops:
             loop.join(READ_BLOCK_MS / 1000 + 5)
         self.heartbeat.stop()
+        self.others.stop()
         try:
             if any(w.alive and w.id != self.id for w in registry.list_workers(self.client)):
                 moved = self.dispatcher.move_calls(self.id, died=False)
@@ -222,22 +225,36 @@ class Worker:
                 f"upload it first: faasm upload {message.user} {message.function}",
             )
 
+    def start_here(self, message: Message) -> Future[CallResult] | None:
+        """Start a sync call on this worker if it belongs here with no Redis read: the function
+        is warm here, and a thread is free or no other worker has one (`scheduler.Others`);
+        its result to come, else None (`call` places it). Runs on the event loop: it only
+        takes a thread (or waits for one) and queues the call."""
+        if (message.user, message.function) not in self._warm:
+            return None
+        with self._idle:
+            if not self.free and self.others.free:
+                return None
+            self._busy += 1
+        done: Future[CallResult] = Future()
+        self._submit(lambda: self._run_here(message, done))
+        return done
+
     def call(self, message: Message) -> CallResult:
         """Run a sync call to its end: here if it belongs here, else on the worker the scheduler
         picks (waiting for its result). Redis down: ClusterUnavailable."""
         try:
             self.check(message)
-            message = message.replaced(id=new_call_id(self.client), async_=False)
+            message = message.replaced(id=0, async_=False)  # numbered once placed
             target = self._place(message)
             if target != self.id:
+                message = message.replaced(id=new_call_id(self.client))
                 self.dispatcher.submit(message, target)
                 return self._wait(message.id)
-            self._queued_here.discard(message.id)  # not queued: it runs now
-            self.dispatcher.submit_here(message)
         except redis.RedisError as error:
             raise unavailable(error) from None
         done: Future[CallResult] = Future()
-        self._run(lambda: done.set_result(self.dispatcher.run_claimed(message)))
+        self._run(lambda: self._run_here(message, done))
         return done.result()
 
     def call_async(self, message: Message) -> int:
@@ -269,6 +286,17 @@ class Worker:
         """Whether a thread is free, counting the calls this worker queued for itself."""
         return self._busy + len(self._queued_here) < self.threads
 
+    def _run_here(self, message: Message, done: Future[CallResult]) -> None:
+        """A sync call placed on this worker, on one of its threads: numbered, recorded and
+        claimed in one round trip, run, its result stored unannounced (nobody else awaits it)."""
+        try:
+            message = self.dispatcher.begin_here(message.replaced(async_=False))
+            done.set_result(self.dispatcher.run_claimed(message, awaited=False))
+        except redis.RedisError as error:
+            done.set_exception(unavailable(error))
+        except BaseException as error:  # the HTTP request waiting on `done` answers it
+            done.set_exception(error)
+
     def _place(self, message: Message) -> str:
         name = (message.user, message.function)
         target = scheduler.place(
@@ -282,6 +310,10 @@ class Worker:
         """Run `action` on a call thread (queued behind others when all are busy)."""
         with self._idle:
             self._busy += 1
+        self._submit(action)
+
+    def _submit(self, action: Callable[[], object]) -> None:
+        """Run `action` on a call thread, its place in `_busy` already taken."""
 
         def run() -> None:
             try:
@@ -370,7 +402,8 @@ class Worker:
             return
         message = self.dispatcher.claimed_message(call_id, entry)
         if message is not None:
-            self._run(lambda: self.dispatcher.run_claimed(message, entry))
+            awaited = message.parent_id != 0 or not message.async_  # a chained or sync call
+            self._run(lambda: self.dispatcher.run_claimed(message, entry, awaited))
 
     def _reap(self) -> None:
         """Move the calls of dead workers to live ones (one reaper per dead worker at a time)."""

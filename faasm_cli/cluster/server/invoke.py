@@ -10,6 +10,7 @@ result; only a request that cannot be served is a 4xx (or 503 while Redis is awa
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -96,7 +97,11 @@ def invoke_app(worker: Worker) -> FastAPI:
         if message.async_:
             answer = await run_in_threadpool(worker.call_async, message)
         else:
-            answer = await run_in_threadpool(worker.call, message)
+            started = worker.start_here(message)
+            if started is None:
+                answer = await run_in_threadpool(worker.call, message)
+            else:
+                answer = await asyncio.wrap_future(started)
         if isinstance(answer, int):
             return JSONResponse({"id": answer}) if as_json else _text(str(answer))
         return _result(answer, as_json)
