@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import signal
 import sys
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import click
 import typer
@@ -116,23 +118,33 @@ def main() -> None:
         if console.is_verbose():
             console.traceback()
         console.failure(problem, problem.exit_code)
-        sys.exit(problem.exit_code)
+        _exit(problem.exit_code)
     except click.ClickException as usage:
         status = ExitCode.USAGE if isinstance(usage, click.UsageError) else ExitCode.DATA
         if console.wants_json():
             console.failure(usage.format_message(), status, "see --help")
         else:
             usage.show()
-        sys.exit(status)
+        _exit(status)
     except click.Abort:
         stopped = Interrupted()
         console.failure(stopped, stopped.exit_code)
-        sys.exit(stopped.exit_code)
+        _exit(stopped.exit_code)
     except Exception as bug:
         if console.is_verbose():
             console.traceback()
         console.failure(
             f"internal error: {bug!r}", ExitCode.INTERNAL, "rerun with -v for the traceback"
         )
-        sys.exit(ExitCode.INTERNAL)
-    sys.exit(code if isinstance(code, int) else 0)
+        _exit(ExitCode.INTERNAL)
+    _exit(code if isinstance(code, int) else 0)
+
+
+def _exit(code: int) -> NoReturn:
+    """Leave without the interpreter's teardown: a command has closed what it opened (runtimes
+    flush state on close), and tearing down modules and threads costs a one-shot CLI 20-45 ms."""
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe (e.g. `| head`): nothing more can be written anyway.
+        with contextlib.suppress(OSError):
+            stream.flush()
+    os._exit(code)

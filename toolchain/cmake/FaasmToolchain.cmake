@@ -113,7 +113,10 @@ set(CMAKE_C_STANDARD_LIBRARIES_INIT "${_faasm_libraries}")
 set(CMAKE_CXX_STANDARD_LIBRARIES_INIT "${_faasm_libraries}")
 
 set(FAASM_DEFAULT_STACK_SIZE 4194304)
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,--stack-first -Wl,-z,stack-size=${FAASM_DEFAULT_STACK_SIZE}")
+# CMake repeats the compile flags on the link line, where clang would warn that the -mllvm
+# codegen option has nothing to do.
+set(CMAKE_EXE_LINKER_FLAGS_INIT
+    "-Wl,--stack-first -Wl,-z,stack-size=${FAASM_DEFAULT_STACK_SIZE} -Wno-unused-command-line-argument")
 # Release: no debug info, and the link strips any that came in with libraries. The name section
 # stays, so a trap's backtrace names the guest's functions.
 set(CMAKE_EXE_LINKER_FLAGS_RELEASE_INIT "-Wl,--strip-debug")
