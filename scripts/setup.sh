@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Set up a Debian bookworm machine (as root) to build and run faasm functions: this package with
 # its test extras, then the wasm toolchain and the cluster's redis-server from Debian's packages
-# (`faasm toolchain install`, whose package lists are the ones the doctor checks), and the Python
-# runtime (`faasm python build`). `--docker` also starts a Docker daemon and builds the container
-# toolchain image.
+# (`faasm toolchain install`, whose package lists are the ones the doctor checks). `--tests` also
+# sets up what the whole test suite needs: the Python runtime (`faasm python build`) and a Docker
+# daemon with the toolchain image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,10 +22,9 @@ fi
 # The Python runtime (CPython cross-compiled to wasm, ~4 min on 2 cores) is built once into the
 # cache; later runs find it up to date in seconds. Python tests skip without it (or fail under
 # FAASM_TEST_PYTHON=1).
-echo "setup: building the Python runtime (faasm python build: minutes the first time)" >&2
-python3 -m faasm_cli python build
-
-if [ "${1:-}" = "--docker" ]; then
+if [ "${1:-}" = "--tests" ]; then
+  echo "setup: building the Python runtime (faasm python build: minutes the first time)" >&2
+  python3 -m faasm_cli python build
   bash .ci/docker-daemon.sh
 fi
 echo "setup: done" >&2
