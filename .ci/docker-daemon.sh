@@ -32,6 +32,7 @@ die() { echo "[docker-daemon] ERROR: $*" >&2; exit 1; }
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)  # docker-compose.yml's client
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -41,7 +42,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
             || { tail -n 20 /tmp/faasm-apt.log >&2; die "apt-get install ${missing[*]} failed (log: /tmp/faasm-apt.log)"; }
     fi
 else
-    log "docker.io and debootstrap already installed"
+    log "docker.io, debootstrap and docker-compose already installed"
 fi
 
 # 2. Daemon ---------------------------------------------------------------------------------

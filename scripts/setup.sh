@@ -23,6 +23,13 @@ fi
 # cache; later runs find it up to date in seconds. Python tests skip without it (or fail under
 # FAASM_TEST_PYTHON=1).
 if [ "${1:-}" = "--tests" ]; then
+  # The multi-host cluster test puts a worker in a network namespace of its own (ip netns).
+  if ! command -v ip >/dev/null; then
+    echo "setup: installing iproute2 (ip netns, for the cluster tests)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends iproute2 >&2 \
+      || { apt-get update -q >&2 && apt-get install -y -q --no-install-recommends iproute2 >&2; }
+  fi
   echo "setup: building the Python runtime (faasm python build: minutes the first time)" >&2
   python3 -m faasm_cli python build
   bash .ci/docker-daemon.sh
