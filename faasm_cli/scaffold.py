@@ -93,14 +93,17 @@ _PY = Template('''\
 
     faasm run $user $function --input Faasm
 
-Python functions run on CPython compiled to wasm (the Python runtime); pyfaasm is its API:
-input and output are bytes, and pyfaasm.core also chains calls and reads and writes state.
+Python functions run on CPython compiled to wasm (`faasm python build` makes it once); pyfaasm
+is its API: input and output are bytes, and pyfaasm.core also chains calls and reads and writes
+state. `@faasm_main` marks what a call runs.
 """
 
+from pyfaasm.code import faasm_main
 from pyfaasm.core import get_input, set_output
 
 
-def faasm_main() -> int:
+@faasm_main
+def main() -> int:
     # The input: whatever bytes the caller sent (--input, --input-file, or an invoke).
     name = get_input().decode() or "world"
 

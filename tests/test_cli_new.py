@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 import tomllib
-import types
 from pathlib import Path
 
 import pytest
 
 from faasm_cli import settings
 from tests.helpers import one_line_error, run_cli
+from tests.python_support import shared_runtime
 
 
 @pytest.fixture(scope="module")
@@ -53,30 +52,20 @@ def test_cpp_is_the_default_language(project: Path) -> None:
     assert (project / "func" / "other" / "first.cpp").is_file()
 
 
-def test_python_starter_uses_pyfaasm(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_python_starter_runs_as_written(project: Path, isolated_cache: Path) -> None:
+    shared_runtime(isolated_cache)
     made = run_cli("new", "py", "greet", "--lang", "py", cwd=project)
     assert made.returncode == 0
-    assert "Python runtime" in made.stderr.decode()
-    source = project / "func" / "py" / "greet.py"
-    text = source.read_text()
-    assert "from pyfaasm.core import get_input, set_output" in text
-    # pyfaasm exists only inside the Python runtime: stand in for its two calls to run the code.
-    sent: list[bytes] = []
-    core = types.ModuleType("pyfaasm.core")
-    core.get_input = lambda: b"Faasm"  # type: ignore[attr-defined]
-    core.set_output = sent.append  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pyfaasm", types.ModuleType("pyfaasm"))
-    monkeypatch.setitem(sys.modules, "pyfaasm.core", core)
-    namespace: dict[str, object] = {}
-    exec(compile(text, str(source), "exec"), namespace)
-    assert namespace["faasm_main"]() == 0  # type: ignore[operator]
-    assert sent == [b"Hello, Faasm!"]
+    assert "next: faasm run py greet --input Faasm" in made.stderr.decode()
+    assert "@faasm_main" in (project / "func" / "py" / "greet.py").read_text()
+    ran = run_cli("run", "py", "greet", "--input", "Faasm", cwd=project)
+    assert (ran.returncode, ran.stdout) == (0, b"Hello, Faasm!"), ran.stderr.decode()
 
 
-def test_new_help_says_python_needs_the_runtime(tmp_path: Path) -> None:
+def test_new_help_says_how_python_functions_run(tmp_path: Path) -> None:
     helped = run_cli("new", "--help", cwd=tmp_path)
     words = " ".join(helped.stdout.decode().replace("│", " ").split())
-    assert "A py function needs the Python runtime to run, which lands with issue 8." in words
+    assert "A py function runs on the Python runtime (`faasm python build` makes it once)." in words
 
 
 def test_new_over_an_existing_function_is_refused(project: Path) -> None:

@@ -22,8 +22,8 @@ def new_command(
         Language,
         typer.Option(
             "--lang",
-            help="The language. A py function needs the Python runtime to run, which lands "
-            "with issue 8.",
+            help="The language. A py function runs on the Python runtime (`faasm python build` "
+            "makes it once).",
         ),
     ] = Language.cpp,
     force: ForceOption = False,
@@ -43,10 +43,7 @@ def new_command(
     project = Project.locate(func_dir)
     path = scaffold.new_function(project, user, function, lang, force)
     console.success(f"wrote {path}")
-    if lang is Language.py:
-        console.info("Python functions run once the Python runtime lands (issue 8)")
-    else:
-        console.info(f"next: faasm run {user} {function} --input Faasm")
+    console.info(f"next: faasm run {user} {function} --input Faasm")
 
 
 def init_command(
