@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pytest
@@ -99,3 +100,18 @@ def faasm_runtime(
         **faasm_settings.runtime_limits(),
     ) as runtime:
         yield runtime
+
+
+@pytest.fixture
+def pyfaasm_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """pyfaasm under the host's CPython, for testing Python functions with no wasm at all:
+    `pyfaasm_emulator.run("func/demo/x.py", b"input")` runs the file as a call does (state in
+    a dict, chained calls inline). Its emulated host is reset around each test."""
+    from faasm_cli.toolchain.python import recipe_dir
+
+    monkeypatch.syspath_prepend(str(recipe_dir()))
+    from pyfaasm import _emulator  # type: ignore[import-not-found]
+
+    _emulator.reset()
+    yield _emulator
+    _emulator.reset()

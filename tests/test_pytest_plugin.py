@@ -99,3 +99,28 @@ def test_loading_the_plugin_imports_nothing_heavy() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_python_functions_are_tested_on_the_host_with_the_emulator(
+    user_project: Path, tmp_path: Path
+) -> None:
+    (user_project / "func" / "py").mkdir()
+    (user_project / "func" / "py" / "shout.py").write_text(
+        "from pyfaasm.code import faasm_main\n"
+        "from pyfaasm.core import get_input, set_output, set_state\n\n"
+        "@faasm_main\n"
+        "def main():\n"
+        "    set_state('last', get_input())\n"
+        "    set_output(get_input().upper())\n"
+    )
+    (user_project / "tests" / "test_functions.py").write_text(
+        "def test_shout(pyfaasm_emulator):\n"
+        "    result = pyfaasm_emulator.run('func/py/shout.py', b'hey')\n"
+        "    assert (result.return_value, result.output) == (0, b'HEY')\n"
+        "    assert pyfaasm_emulator.state()['last'] == b'hey'\n\n"
+        "def test_state_is_reset_between_tests(pyfaasm_emulator):\n"
+        "    assert 'last' not in pyfaasm_emulator.state()\n"
+    )
+    done = run_pytest(user_project, tmp_path / "cache")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
