@@ -3,8 +3,10 @@ scheduler picks, and every call a worker runs is claimed, run and finished here.
 
 A call is claimed by winning `SET keys.started(id) NX` (a Lua script also adds it to the worker's
 `running` set and counts it in flight, in one step, so a dead worker's claims are always found).
-A sync call a worker runs at once costs two round trips: one script numbers, records and claims
-it before it runs, one pipeline stores its result after (not announced: nobody else awaits it).
+A call ends with one script: its result stored as `results.store` does (announced only when
+someone may await it), its claim and count released, its stream entry acknowledged. So a sync
+call a worker runs at once costs two round trips: one script numbers, records and claims it,
+one ends it.
 Awaiting never deadlocks: the awaiter reads the result, else claims the call and runs it on its
 own thread, else waits for the PUBLISH of its result. A call's result carries its own chained
 tree (the worker that ran it collected it), so `collect` needs only the direct children.
@@ -56,6 +58,22 @@ redis.call('SADD', KEYS[2], id)
 redis.call('HINCRBY', KEYS[3], 'in_flight', 1)
 return id
 """
+# KEYS: result, running set, stats hash, queue stream. ARGV: result JSON, ttl ms, call id, the
+# channel to announce the result on ('' for none), stream entry ('' for none), queue group.
+_FINISH = """
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SREM', KEYS[2], ARGV[3])
+redis.call('HINCRBY', KEYS[3], 'in_flight', -1)
+redis.call('HINCRBY', KEYS[3], 'served', 1)
+if ARGV[5] ~= '' then
+  redis.call('XACK', KEYS[4], ARGV[6], ARGV[5])
+  redis.call('XDEL', KEYS[4], ARGV[5])
+end
+if ARGV[4] ~= '' then
+  redis.call('PUBLISH', ARGV[4], ARGV[3])
+end
+return 1
+"""
 
 
 @dataclass(frozen=True)
@@ -102,6 +120,7 @@ class RedisDispatcher:
         self.node = node
         self._claim = node.client.register_script(_CLAIM)
         self._begin = node.client.register_script(_BEGIN)
+        self._end = node.client.register_script(_FINISH)
         self._lock = threading.Lock()
         self._active: dict[int, Message] = {}  # calls running on this worker
         self._chained: dict[int, Message] = {}  # calls chained here and not collected yet
@@ -204,12 +223,18 @@ class RedisDispatcher:
         return moved
 
     def run_claimed(
-        self, message: Message, entry: str | None = None, awaited: bool = True
+        self,
+        message: Message,
+        entry: str | None = None,
+        awaited: bool = True,
+        answer: Callable[[CallResult], None] | None = None,
     ) -> CallResult:
         """Run a call this worker claimed, store its result and finish its bookkeeping (the
         stream `entry` it came from is acknowledged and deleted). A call that cannot run is a
         failed result, never an exception: whoever awaits it must get an answer. The result is
-        announced (PUBLISH, read by every worker) only when someone may be `awaited` on it."""
+        announced (PUBLISH, read by every worker) only when someone may be `awaited` on it.
+        `answer` is given the result once it is stored, or as soon as Redis fails to take it
+        (storing goes on until Redis is back): a finished call's caller is not kept waiting."""
         with self._lock:
             self._active[message.id] = message
         try:
@@ -223,32 +248,51 @@ class RedisDispatcher:
             with self._lock:
                 del self._active[message.id]
         result.exec_host = self.node.worker_id
-        self._finish(result, entry, awaited)
+        self._finish(result, entry, awaited, answer)
         self.node.ran(message, result)
         return result
 
-    def _finish(self, result: CallResult, entry: str | None, announce: bool) -> None:
+    def _finish(
+        self,
+        result: CallResult,
+        entry: str | None,
+        announce: bool,
+        answer: Callable[[CallResult], None] | None,
+    ) -> None:
         node = self.node
+        worker = node.worker_id
+        key_names = [
+            keys.result(result.call_id),
+            keys.running(worker),
+            keys.worker_stats(worker),
+            keys.queue(worker),
+        ]
+        args: list[str | int] = [
+            results.document(result),
+            results.ttl_ms(node.result_ttl_s),
+            result.call_id,
+            keys.RESULTS_CHANNEL if announce else "",
+            entry or "",
+            keys.QUEUE_GROUP,
+        ]
         deadline = time.monotonic() + STORE_RETRY_S
         while True:
             try:
-                with node.client.pipeline(transaction=False) as pipe:
-                    results.store(pipe, result, node.result_ttl_s, announce)
-                    pipe.srem(keys.running(node.worker_id), result.call_id)
-                    pipe.hincrby(keys.worker_stats(node.worker_id), "in_flight", -1)
-                    pipe.hincrby(keys.worker_stats(node.worker_id), "served", 1)
-                    if entry is not None:
-                        pipe.xack(keys.queue(node.worker_id), keys.QUEUE_GROUP, entry)
-                        pipe.xdel(keys.queue(node.worker_id), entry)
-                    pipe.execute()
-                return
+                self._end(keys=key_names, args=args)
             except (redis.ConnectionError, redis.TimeoutError) as error:
+                if answer is not None:
+                    answer(result)
+                    answer = None
                 if time.monotonic() > deadline:
                     log.error(
                         "result of call %s lost: Redis unreachable (%s)", result.call_id, error
                     )
                     return
                 time.sleep(0.5)
+            else:
+                if answer is not None:
+                    answer(result)
+                return
 
     # ---- CallDispatcher -------------------------------------------------------------------------
 

@@ -39,12 +39,17 @@ def ttl_ms(ttl_s: float) -> int:
     return max(1, int(ttl_s * 1000))
 
 
+def document(result: CallResult) -> str:
+    """What `keys.result` holds."""
+    return json.dumps(result.to_json())
+
+
 def store(
     pipe: redis.client.Pipeline, result: CallResult, ttl_s: float, announce: bool = True
 ) -> None:
     """Queue the result's SET and, to `announce` it, its PUBLISH on `pipe` (the caller adds its
     own bookkeeping and executes it)."""
-    pipe.set(keys.result(result.call_id), json.dumps(result.to_json()), px=ttl_ms(ttl_s))
+    pipe.set(keys.result(result.call_id), document(result), px=ttl_ms(ttl_s))
     if announce:
         pipe.publish(keys.RESULTS_CHANNEL, str(result.call_id))
 

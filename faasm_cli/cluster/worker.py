@@ -288,14 +288,17 @@ class Worker:
 
     def _run_here(self, message: Message, done: Future[CallResult]) -> None:
         """A sync call placed on this worker, on one of its threads: numbered, recorded and
-        claimed in one round trip, run, its result stored unannounced (nobody else awaits it)."""
+        claimed in one round trip, run, its result stored unannounced (nobody else awaits it),
+        and answered once stored (or at once while Redis cannot take it)."""
         try:
             message = self.dispatcher.begin_here(message.replaced(async_=False))
-            done.set_result(self.dispatcher.run_claimed(message, awaited=False))
+            self.dispatcher.run_claimed(message, awaited=False, answer=done.set_result)
         except redis.RedisError as error:
-            done.set_exception(unavailable(error))
+            if not done.done():
+                done.set_exception(unavailable(error))
         except BaseException as error:  # the HTTP request waiting on `done` answers it
-            done.set_exception(error)
+            if not done.done():
+                done.set_exception(error)
 
     def _place(self, message: Message) -> str:
         name = (message.user, message.function)

@@ -62,9 +62,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def answer(error: FaasmError) -> Response:
+    """The one-line answer to a request that `error` stopped."""
+    return PlainTextResponse(_one_line(str(error)), status_code=status_of(error))
+
+
 async def _faasm_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, FaasmError)
-    return PlainTextResponse(_one_line(str(error)), status_code=status_of(error))
+    return answer(error)
 
 
 async def _validation_error(request: Request, error: Exception) -> Response:

@@ -1,0 +1,76 @@
+"""Sync calls a worker runs at once (room 20's short path): numbered and recorded in one round
+trip, answered once their result is stored, never announced. Real Redis, real worker processes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from runtime_wat import output_of, wat_function
+from support import LocalCluster, local_cluster
+
+from faasm_cli.cluster import keys
+
+HELLO = wat_function(output_of(8, 12), extra='(data (i32.const 8) "Hello faasm!")')
+CLIENT_ID = 1 << 30
+# A new connection per request: the kernel picks the worker that accepts it.
+FRESH = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0), timeout=60.0)
+
+
+@pytest.fixture
+def cluster(redis_url: str, tmp_path: Path, isolated_cache: Path) -> Iterator[LocalCluster]:
+    # One worker: with two, a call reaching the one without hello warm is handed to the other
+    # (announced, as it is awaited) while that one has a thread free.
+    with local_cluster(redis_url, tmp_path, isolated_cache / "cluster", workers=1) as running:
+        running.upload("demo", "hello", HELLO)
+        yield running
+
+
+def _sync(cluster: LocalCluster, **extra: object) -> dict[str, object]:
+    body = {"user": "demo", "function": "hello", **extra}
+    answer = FRESH.post(cluster.invoke_url + "/", json=body, headers={"Accept": "application/json"})
+    assert answer.status_code == 200, answer.text
+    document: dict[str, object] = answer.json()
+    return document
+
+
+def test_warm_sync_calls_are_recorded_and_read_back_at_once(cluster: LocalCluster) -> None:
+    client = redis.Redis.from_url(cluster.config.redis_url)
+    _sync(cluster)  # warm
+    ids = []
+    for _ in range(20):
+        document = _sync(cluster, id=CLIENT_ID, input_data="ignored")  # its id is not kept
+        call_id = document["id"]
+        assert isinstance(call_id, int) and call_id != CLIENT_ID
+        assert document["output_data"] == "Hello faasm!"
+        status = FRESH.post(cluster.invoke_url + "/", json={"status": True, "id": call_id})
+        assert status.text == "SUCCESS: Hello faasm!"  # stored before the answer, any worker
+        record = json.loads(client.get(keys.call(call_id)) or b"null")
+        assert record["id"] == call_id and record["async"] is False
+        assert client.get(keys.started(call_id)) == str(document["exec_host"]).encode()
+        ids.append(call_id)
+    assert len(set(ids)) == len(ids)
+    assert not client.smembers(keys.running("w0"))
+    assert client.hget(keys.worker_stats("w0"), "in_flight") == b"0"
+    assert client.hget(keys.worker_stats("w0"), "served") == b"21"
+
+
+def test_sync_calls_run_here_are_not_announced(cluster: LocalCluster) -> None:
+    _sync(cluster)  # warm
+    pubsub = redis.Redis.from_url(cluster.config.redis_url).pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(keys.RESULTS_CHANNEL)
+    time.sleep(0.2)
+    ids = {_sync(cluster)["id"] for _ in range(10)}
+    announced = []
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        event = pubsub.get_message(timeout=0.1)
+        if event is not None:
+            announced.append(int(event["data"]))
+    pubsub.close()
+    assert not ids & set(announced)
