@@ -15,6 +15,7 @@ Medians; nothing is asserted. Run: python -m bench.bench_cluster
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import statistics
@@ -114,7 +115,10 @@ def main() -> None:
                 time.sleep(0.05)
         script = work / "post.lua"
         script.write_text(WRK_POST)
-        print(f"{CLIENTS} connections, {WRK_SECONDS} s each, 3 workers x 2 threads, 2 cores")
+        print(
+            f"{CLIENTS} connections, {WRK_SECONDS} s each, 3 workers x 2 threads, 2 cores, "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
         wrk_rate(invoke, script)  # warm every worker
         ours = wrk_rate(invoke, script)
         bare = wrk_rate(f"http://127.0.0.1:{constant_port}/", script)
