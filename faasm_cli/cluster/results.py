@@ -189,6 +189,7 @@ class ResultWaiter:
                 if not down:
                     log.warning("result notifications: Redis unreachable (%s); retrying", error)
                     down = True
+                    self._wake_all()  # their next read fails at once: a clear error, not a wait
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 2.0)
             finally:
