@@ -347,19 +347,7 @@ class RedisDispatcher:
                 result = self._results.pop(call_id, None)
             if result is None:
                 result = self._run_or_wait(message)
-            nodes.append(
-                ChainedCall(
-                    id=call_id,
-                    user=message.user,
-                    function=message.function,
-                    idx=message.idx,
-                    return_value=result.return_value,
-                    duration_s=result.duration_s,
-                    failed=result.failed,
-                    error=result.error,
-                    children=result.chained,
-                )
-            )
+            nodes.append(ChainedCall.of(message, result, result.chained))
         return nodes
 
     def close(self) -> None:

@@ -135,17 +135,5 @@ def _nodes(tree: _Tree, parent: int) -> list[ChainedCall]:
         call = tree.calls[call_id]
         result = call.result
         assert result is not None
-        nodes.append(
-            ChainedCall(
-                id=call_id,
-                user=call.message.user,
-                function=call.message.function,
-                idx=call.message.idx,
-                return_value=result.return_value,
-                duration_s=result.duration_s,
-                failed=result.failed,
-                error=result.error,
-                children=_nodes(tree, call_id),
-            )
-        )
+        nodes.append(ChainedCall.of(call.message, result, _nodes(tree, call_id)))
     return nodes

@@ -51,6 +51,21 @@ class ChainedCall:
         }
 
     @classmethod
+    def of(cls, message: Message, result: CallResult, children: list[ChainedCall]) -> ChainedCall:
+        """The node of a chained call that ran: its request `message` and its `result`."""
+        return cls(
+            id=message.id,
+            user=message.user,
+            function=message.function,
+            idx=message.idx,
+            return_value=result.return_value,
+            duration_s=result.duration_s,
+            failed=result.failed,
+            error=result.error,
+            children=children,
+        )
+
+    @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChainedCall:
         """Parse `to_json`'s form back (a cluster worker rebuilds trees from stored results)."""
         call = Message.from_json(data)
