@@ -226,3 +226,20 @@ def local_cluster(
         yield cluster
     finally:
         cluster.close()
+
+
+def fuzz_settings(examples: int) -> Any:
+    """Hypothesis settings of a bounded schemathesis run: `examples` cases per route, no
+    deadline (servers under load), no health checks (slow data generation is fine)."""
+    from hypothesis import HealthCheck, settings
+
+    return settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def call_without_server_error(case: Any) -> None:
+    """Send a generated request and fail on any 5xx, naming the request and the answer."""
+    from schemathesis.checks import not_a_server_error
+
+    response = case.call(timeout=30)
+    assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
+    case.validate_response(response, checks=[not_a_server_error])

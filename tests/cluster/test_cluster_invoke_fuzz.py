@@ -9,9 +9,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from support import LocalCluster, RedisServer, local_cluster
+from support import (
+    LocalCluster,
+    RedisServer,
+    call_without_server_error,
+    fuzz_settings,
+    local_cluster,
+)
 
 from faasm_cli.config import Project
 from tests.helpers import build_or_skip
@@ -41,15 +45,9 @@ schema = schemathesis.pytest.from_fixture("invoke_schema")
 
 @pytest.mark.timeout(300)
 @schema.parametrize()
-@settings(
-    max_examples=EXAMPLES_PER_ROUTE,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+@fuzz_settings(EXAMPLES_PER_ROUTE)
 def test_no_message_gets_a_server_error(case: schemathesis.Case) -> None:
-    response = case.call(timeout=30)
-    assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
-    case.validate_response(response, checks=[not_a_server_error])
+    call_without_server_error(case)
 
 
 def test_the_worker_still_serves_after_the_fuzzing(fuzzed_cluster: LocalCluster) -> None:

@@ -7,9 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from support import RedisServer
+from support import RedisServer, call_without_server_error, fuzz_settings
 from upload_support import running_upload_server
 
 EXAMPLES_PER_ROUTE = 100
@@ -34,12 +32,6 @@ schema = schemathesis.pytest.from_fixture("upload_schema")
 
 @pytest.mark.timeout(300)
 @schema.parametrize()
-@settings(
-    max_examples=EXAMPLES_PER_ROUTE,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+@fuzz_settings(EXAMPLES_PER_ROUTE)
 def test_no_request_gets_a_server_error(case: schemathesis.Case) -> None:
-    response = case.call(timeout=30)
-    assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
-    case.validate_response(response, checks=[not_a_server_error])
+    call_without_server_error(case)
