@@ -38,3 +38,37 @@ def shared_runtime(cache: Path) -> PythonRuntime:
     found = installed_runtime(cache)
     assert found is not None
     return found
+
+
+# Python function sources more than one test module runs.
+FAN_OUT = (
+    "from pyfaasm.code import chain_this, faasm_func, faasm_main\n"
+    "from pyfaasm.core import await_call_output, get_input, set_output\n"
+    "\n"
+    "@faasm_func(1)\n"
+    "def square():\n"
+    "    set_output(str(int(get_input()) ** 2))\n"
+    "\n"
+    "@faasm_main\n"
+    "def main():\n"
+    "    ids = [chain_this(1, n) for n in get_input().split(b',')]\n"
+    "    set_output(','.join(await_call_output(i).decode() for i in ids))\n"
+)
+"""Chains @faasm_func(1) once per comma-separated input number; outputs their squares."""
+
+SCRIPT_STYLE = (
+    "from pyfaasm.core import (awaitCall, chainThisWithInput, getInput, registerFunction,\n"
+    "                          setOutput)\n"
+    "\n"
+    "def half():\n"
+    "    return int(getInput()) // 2\n"
+    "\n"
+    "def main_func():\n"
+    "    setOutput(str(awaitCall(chainThisWithInput(1, b'42'))))\n"
+    "\n"
+    "registerFunction(1, half)\n"
+    "\n"
+    "if __name__ == '__main__':\n"
+    "    main_func()\n"
+)
+"""Faasm's 2020 script style: its chained call must not run main_func again."""

@@ -14,7 +14,7 @@ import pytest
 
 from faasm_cli.toolchain.python import PythonRuntime
 from tests.helpers import run_cli
-from tests.python_support import shared_runtime
+from tests.python_support import SCRIPT_STYLE, shared_runtime
 
 PYTHON = {
     "fan": (
@@ -31,22 +31,7 @@ PYTHON = {
         "    ids = [chain_this(1, str(n)) for n in (1, 2, 3)]\n"
         "    set_output(','.join(await_call_output(i).decode() for i in ids))\n"
     ),
-    # Faasm's 2020 script style: the chained call must not run main_func again.
-    "script": (
-        "from pyfaasm.core import (awaitCall, chainThisWithInput, getInput, registerFunction,\n"
-        "                          setOutput)\n"
-        "\n"
-        "def half():\n"
-        "    return int(getInput()) // 2\n"
-        "\n"
-        "def main_func():\n"
-        "    setOutput(str(awaitCall(chainThisWithInput(1, b'42'))))\n"
-        "\n"
-        "registerFunction(1, half)\n"
-        "\n"
-        "if __name__ == '__main__':\n"
-        "    main_func()\n"
-    ),
+    "script": SCRIPT_STYLE,
     "names": (
         "from pyfaasm.core import await_call_output, chain_function, set_output\n"
         "to_c = chain_function('echo', b'to C')\n"

@@ -18,22 +18,10 @@ from faasm_cli.toolchain.python import PythonRuntime
 from tests.cluster.support import LocalCluster, local_cluster, running_redis
 from tests.conftest import REPO
 from tests.helpers import run_cli
-from tests.python_support import shared_runtime
+from tests.python_support import FAN_OUT, shared_runtime
 
 SOURCES = {
-    "fan": (
-        "from pyfaasm.code import chain_this, faasm_func, faasm_main\n"
-        "from pyfaasm.core import await_call_output, get_input, set_output\n"
-        "\n"
-        "@faasm_func(1)\n"
-        "def square():\n"
-        "    set_output(str(int(get_input()) ** 2))\n"
-        "\n"
-        "@faasm_main\n"
-        "def main():\n"
-        "    ids = [chain_this(1, n) for n in get_input().split(b',')]\n"
-        "    set_output(','.join(await_call_output(i).decode() for i in ids))\n"
-    ),
+    "fan": FAN_OUT,
     "keep": "from pyfaasm.core import get_input, set_state\nset_state('kept', get_input())\n",
     "show": (
         "from pyfaasm.core import get_state, get_state_size, set_output\n"

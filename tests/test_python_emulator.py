@@ -18,22 +18,10 @@ import pytest
 from faasm_cli.runtime import Runtime
 from faasm_cli.toolchain.python import recipe_dir
 from tests.conftest import REPO
-from tests.python_support import shared_runtime
+from tests.python_support import FAN_OUT, SCRIPT_STYLE, shared_runtime
 
 SOURCES = {
-    "fan": (
-        "from pyfaasm.code import chain_this, faasm_func, faasm_main\n"
-        "from pyfaasm.core import await_call_output, get_input, set_output\n"
-        "\n"
-        "@faasm_func(1)\n"
-        "def square():\n"
-        "    set_output(str(int(get_input()) ** 2))\n"
-        "\n"
-        "@faasm_main\n"
-        "def main():\n"
-        "    ids = [chain_this(1, n) for n in get_input().split(b',')]\n"
-        "    set_output(','.join(await_call_output(i).decode() for i in ids))\n"
-    ),
+    "fan": FAN_OUT,
     "counter": (
         "from pyfaasm.core import get_state, get_state_size, set_output, set_state\n"
         "size = get_state_size('count')\n"
@@ -41,21 +29,7 @@ SOURCES = {
         "set_state('count', str(count))\n"
         "set_output(f'count {count}')\n"
     ),
-    "script": (
-        "from pyfaasm.core import (awaitCall, chainThisWithInput, getInput, registerFunction,\n"
-        "                          setOutput)\n"
-        "\n"
-        "def half():\n"
-        "    return int(getInput()) // 2\n"
-        "\n"
-        "def main_func():\n"
-        "    setOutput(str(awaitCall(chainThisWithInput(1, b'42'))))\n"
-        "\n"
-        "registerFunction(1, half)\n"
-        "\n"
-        "if __name__ == '__main__':\n"
-        "    main_func()\n"
-    ),
+    "script": SCRIPT_STYLE,
     "exit3": "exit(3)\n",
     "raises": "def inner():\n    return 1 / 0\n\ninner()\n",
 }
