@@ -27,6 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from faasm_cli.cluster import results
 from faasm_cli.cluster.server import body, errors
+from faasm_cli.cluster.server.ping import add_ping
 from faasm_cli.errors import BadInput, FaasmError
 from faasm_cli.message import Message
 from faasm_cli.runtime.python import python_message
@@ -140,16 +141,8 @@ def invoke_app(worker: Worker) -> FastAPI:
         description="Run calls on the cluster and read their status.",
     )
     errors.install(app)
+    add_ping(app)
     limit = worker.config.max_body_bytes
-
-    @app.get(
-        "/ping",
-        response_class=PlainTextResponse,
-        responses={200: {"content": {errors.TEXT: {"example": "PONG"}}}},
-    )
-    async def ping() -> str:
-        """Liveness: answers `PONG`."""
-        return "PONG"
 
     @app.post(
         "/",

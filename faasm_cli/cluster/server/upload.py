@@ -24,6 +24,7 @@ from faasm_cli.cluster.config import ClusterConfig
 from faasm_cli.cluster.function_store import FunctionStore
 from faasm_cli.cluster.redis_state import RedisBackend
 from faasm_cli.cluster.server import body, errors
+from faasm_cli.cluster.server.ping import add_ping
 from faasm_cli.cluster.shared_files import SharedFiles
 from faasm_cli.errors import NotFound
 from faasm_cli.names import check_function, check_key, check_user
@@ -75,15 +76,7 @@ def upload_app(config: ClusterConfig) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-
-    @app.get(
-        "/ping",
-        response_class=PlainTextResponse,
-        responses={200: {"content": {errors.TEXT: {"example": "PONG"}}}},
-    )
-    async def ping() -> str:
-        """Liveness: answers `PONG`."""
-        return "PONG"
+    add_ping(app)
 
     @app.put(
         "/f/{user}/{function:path}",
