@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,18 +20,10 @@ from faasm_cli.commands.options import (
     VerboseOption,
     complete_function,
 )
-from faasm_cli.config import WASM_SUFFIXES, Project
+from faasm_cli.config import Project
 from faasm_cli.console import OutputFormat
 from faasm_cli.errors import BadInput, NotFound
-from faasm_cli.toolchain import build_function, build_user
-
-
-@dataclass(frozen=True)
-class _Upload:
-    function: str
-    path: Path
-    kind: str  # wasm or python
-    rebuilt: bool
+from faasm_cli.uploads import plan, send
 
 
 def upload_command(
@@ -86,12 +75,8 @@ def upload_command(
         console.progress(f"Uploading {user}/{function or '*'} to {endpoints.upload_url}") as log,
         Client(endpoints.upload_url, endpoints.invoke_url) as client,
     ):
-        uploads = _prepare(project, user, names, chosen.toolchain, log, python)
-        for upload in uploads:
-            if upload.kind == "wasm":
-                client.upload_wasm(user, upload.function, upload.path)
-            else:
-                client.upload_python(user, upload.function, upload.path)
+        uploads = plan(project, user, names, chosen.toolchain, log, python)
+        send(client, user, uploads)
     if output is OutputFormat.json:
         console.emit_json(
             [
@@ -114,35 +99,3 @@ def upload_command(
             f"{user}/{u.function}: {u.kind}, {u.path.stat().st_size} bytes{built} "
             f"-> {endpoints.upload_url}"
         )
-
-
-def _prepare(
-    project: Project,
-    user: str,
-    names: list[str],
-    backend: str,
-    log: Callable[[str], None],
-    python: bool = False,
-) -> list[_Upload]:
-    """What to send: each C/C++ function's wasm (built if stale, together when several) and each
-    Python function's source (every one's with `python`: --py)."""
-    if python:
-        from faasm_cli.local_run import python_source
-
-        sources = {name: python_source(project, user, name) for name in names}
-    else:
-        sources = {name: project.source(user, name) for name in names}
-    wasm_names = [name for name, source in sources.items() if source.suffix in WASM_SUFFIXES]
-    if len(wasm_names) == 1:
-        builds = [build_function(project, user, wasm_names[0], backend=backend, on_log=log)]
-    elif wasm_names:
-        builds = build_user(project, user, backend=backend, on_log=log)
-    else:
-        builds = []
-    built = {result.function: result for result in builds}
-    return [
-        _Upload(name, built[name].path, "wasm", built[name].rebuilt)
-        if name in built
-        else _Upload(name, source, "python", False)
-        for name, source in sources.items()
-    ]
