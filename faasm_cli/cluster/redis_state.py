@@ -2,8 +2,9 @@
 
 Values are Redis strings, appended elements a Redis list, global locks redis-py's own `Lock`
 (an owner token set with NX and an expiry; release and extend are compare-and-act scripts), so a
-lock whose holder died frees itself after its time to live. Every key comes from `keys`, and
-user and key names are checked here too, so no name can reach another user's keys.
+lock whose holder died frees itself after its time to live: seconds, as the store's keeper
+renews the leases of live holders. Every key comes from `keys`, and user and key names are
+checked here too, so no name can reach another user's keys.
 
 Every Redis failure (refused, timed out, an error reply) is `StateUnavailable` naming the Redis
 URL and the fix; the same backend object works again once Redis is back (redis-py reconnects).
@@ -20,7 +21,7 @@ from typing import Concatenate, ParamSpec, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from redis.exceptions import LockNotOwnedError, RedisError
+from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from redis.lock import Lock
 
 from faasm_cli.cluster import keys
@@ -199,7 +200,7 @@ class RedisBackend:
     def _renew(self, lock: Lock, ttl: float) -> bool:
         try:
             return lock.extend(ttl, replace_ttl=True)
-        except LockNotOwnedError:
+        except LockError:  # no longer owned, or released by its holder meanwhile
             return False
 
     # -- administration ---------------------------------------------------------------------

@@ -6,8 +6,10 @@ the runtime's timeout, so waiting forever for a lock held by a stuck call would 
 A held lock is a `Lease`. Global leases are designed for a shared store (Redis): each carries
 an owner token and an expiry, so a lock whose owner died frees itself after its time to live;
 `release` is compare-and-delete (an expired lease that someone else took is left alone) and
-`renew` extends the lease only while the token still owns it. The local file lease needs no
-expiry: the kernel drops a `flock` when its process dies.
+`renew` extends the lease only while the token still owns it. The store's `LeaseKeeper` renews
+every lease it granted while the lease is held, so the time to live is short: it bounds how long
+a dead holder's lock stays taken, not how long a live call may hold one. The local file lease
+needs no expiry: the kernel drops a `flock` when its process dies.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-LEASE_TTL_S = 600.0
-"""How long a global lease lives unless renewed: longer than any call may run, so only a lease
-whose owner died (a killed worker) ever expires."""
+from faasm_cli.errors import FaasmError
+
+LEASE_TTL_S = 10.0
+"""How long a global lease lives unless renewed: how long the lock of a holder that died (a
+killed worker) stays taken. A live holder's lease is renewed every third of it (`LeaseKeeper`)."""
 
 
 class ReadWriteLock:
@@ -148,3 +152,70 @@ def file_lease(path: Path, timeout: float) -> Lease | None:
             pause = min(pause * 2, 0.01)
         else:
             return Lease(lambda: os.close(fd))  # closing the fd releases the flock
+
+
+class LeaseKeeper:
+    """Renews every lease it keeps every third of `ttl` until the lease is released or lost.
+
+    One thread for all of a store's leases (started with the first one), so a lease with a short
+    time to live outlasts any call that holds it, and the lock of a process that died frees
+    within `ttl`. A renewal the store cannot answer (`StateUnavailable`) is tried again next
+    round: the lease is kept while the store comes back within its time to live.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._leases: dict[str, Lease] = {}
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def keep(self, lease: Lease) -> Lease:
+        """Renew `lease` until it is released; a lease that never expires is left alone."""
+        if math.isinf(lease.expires_at):
+            return lease
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("lease keeper used after close")
+            idle = not self._leases  # else the thread's next round, due within ttl/3, takes it
+            self._leases[lease.token] = lease
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="faasm-lease-keeper", daemon=True
+                )
+                self._thread.start()
+            elif idle:
+                self._cond.notify()
+        return lease
+
+    def close(self) -> None:
+        """Stop renewing (held leases then expire after `ttl`)."""
+        with self._cond:
+            self._closed = True
+            self._leases.clear()
+            self._cond.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._closed or bool(self._leases))
+                if self._closed:
+                    return
+                self._cond.wait(self.ttl / 3)
+                if self._closed:
+                    return
+                leases = list(self._leases.values())
+            lost = [lease.token for lease in leases if not self._renewed(lease)]
+            with self._cond:
+                for token in lost:
+                    self._leases.pop(token, None)
+
+    def _renewed(self, lease: Lease) -> bool:
+        """False once the lease is released or lost (dropped); True otherwise."""
+        try:
+            return lease.renew(self.ttl)
+        except FaasmError:
+            return True

@@ -31,6 +31,7 @@ from faasm_cli.runtime.state.disk import DiskBackend
 from faasm_cli.runtime.state.locks import (
     LEASE_TTL_S,
     Lease,
+    LeaseKeeper,
     ReadWriteLock,
     read_lease,
     write_lease,
@@ -337,8 +338,9 @@ class _Value:
 class ReplicatedStateStore:
     """A `StateStore` keeping values in shared memory, synchronised with a durable backend."""
 
-    def __init__(self, backend: StateBackend) -> None:
+    def __init__(self, backend: StateBackend, lease_ttl: float = LEASE_TTL_S) -> None:
         self.backend = backend
+        self._keeper = LeaseKeeper(lease_ttl)  # global leases live while held, ttl after
         self._values: dict[tuple[str, str], _Value] = {}
         self._rwlocks: dict[tuple[str, str], ReadWriteLock] = {}
         self._lock = threading.Lock()
@@ -586,8 +588,8 @@ class ReplicatedStateStore:
         return lease
 
     def lock_global(self, user: str, key: str, timeout: float) -> Lease:
-        lease = self.backend.lock(user, key, timeout, LEASE_TTL_S)
-        return self._granted(lease, "global", key, timeout)
+        lease = self.backend.lock(user, key, timeout, self._keeper.ttl)
+        return self._keeper.keep(self._granted(lease, "global", key, timeout))
 
     def lock_read(self, user: str, key: str, timeout: float) -> Lease:
         lease = read_lease(self._rwlock(user, key), timeout)
@@ -618,6 +620,7 @@ class ReplicatedStateStore:
         for value in values:
             with value:
                 value.buffer.close()
+        self._keeper.close()
         self.backend.close()
 
 
