@@ -205,10 +205,15 @@ class RedisBackend:
 
     # -- administration ---------------------------------------------------------------------
 
-    @_redis
     def delete(self, user: str, key: str) -> None:
+        self.delete_existing(user, key)
+
+    @_redis
+    def delete_existing(self, user: str, key: str) -> bool:
+        """`delete`, saying whether there was a value or appended list. One DEL: of deletes
+        racing for one key, exactly one is told it deleted something."""
         user, key = check_user(user), check_key(key)
-        self.client.delete(keys.state(user, key), keys.appended(user, key))
+        return bool(self.client.delete(keys.state(user, key), keys.appended(user, key)))
 
     @_redis
     def keys(self, user: str) -> list[str]:

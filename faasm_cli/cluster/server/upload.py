@@ -176,9 +176,8 @@ def upload_app(config: ClusterConfig) -> FastAPI:
         the one success line Faasm's clients check for."""
         check_user(user)
         check_key(key)
-        if key not in await run_in_threadpool(state.keys, user):
+        if not await run_in_threadpool(state.delete_existing, user, key):
             raise NotFound(f"no state key {user}/{key}", f"list the keys: GET /s/{user}")
-        await run_in_threadpool(state.delete, user, key)
         return "OK"
 
     @app.get(
