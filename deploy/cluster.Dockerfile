@@ -2,6 +2,8 @@
 # docker-compose.yml all run from it. Built by `python -m faasm_cli.cluster.image build`
 # (`inv cluster-image`), which puts the wheels of faasm-cli and its dependencies, made on the host
 # with the host's pip settings, next to this file: nothing is fetched from PyPI inside the build.
+# It also puts the host's Python runtime (`faasm python build`) in python/ (empty with
+# --without-python): it goes where the workers' cache root looks for it.
 #
 # BASE_IMAGE: any Debian bookworm image (see toolchain/Dockerfile for making one with
 # debootstrap where no registry is reachable).
@@ -24,11 +26,15 @@ RUN rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/*
 
+# Before the wheels: the runtime changes far less often than faasm-cli.
+COPY python /var/cache/faasm/python
+
 COPY wheels /tmp/wheels
 RUN pip3 install --no-index --find-links /tmp/wheels --break-system-packages --no-compile faasm-cli \
  && rm -rf /tmp/wheels
 
-# Functions, shared files and machine code live in volumes mounted here.
+# Functions and shared files live in a volume mounted at /var/lib/faasm, machine code in one at
+# /var/cache/faasm/modules (docker-compose.yml); the Python runtime stays the image's own.
 ENV FAASM_CACHE_DIR=/var/cache/faasm \
     FAASM_CLUSTER_DIR=/var/lib/faasm
 WORKDIR /var/lib/faasm

@@ -1,8 +1,11 @@
-"""docker-compose.yml against the real Docker daemon: `up --scale worker=3` serves Faasm's API.
+"""docker-compose.yml against the real Docker daemon: `up --scale worker=3` serves Faasm's API,
+Python functions included.
 
 Runs with FAASM_TEST_DOCKER=1 (CI sets it; `bash .ci/docker-daemon.sh` gives a daemon); skips
-without it. The image is built (or found up to date) by the fixture, the compose project gets its
-own name and free host ports, and is taken down with its volumes afterwards.
+without it. The image is built (or found up to date) by the fixture with the host's Python
+runtime (`faasm python build`; without one the image is built without Python and the Python test
+skips, or fails under FAASM_TEST_PYTHON=1), the compose project gets its own name and free host
+ports, and is taken down with its volumes afterwards.
 """
 
 from __future__ import annotations
@@ -19,15 +22,21 @@ from pathlib import Path
 import httpx
 import pytest
 from helpers import build_or_skip
+from python_support import BUILT_IN, built_runtime
 from support import free_port
 
-from faasm_cli.config import Project
+from faasm_cli.config import MACHINE_CODE_CACHE, Project
+from faasm_cli.toolchain.python import installed_runtime
 
 pytestmark = pytest.mark.docker
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRED = os.environ.get("FAASM_TEST_DOCKER") == "1"
 WORKERS = 3
+FIRST_PYTHON_CALL_S = 600
+"""A worker's first Python call compiles CPython's machine code (6-7 MB of wasm) in the
+container: about a minute on a loaded 2-core machine."""
+IMAGE_CACHE = "/var/cache/faasm"  # the image's FAASM_CACHE_DIR (deploy/cluster.Dockerfile)
 
 
 @dataclass
@@ -61,8 +70,11 @@ def compose() -> Iterator[Compose]:
         pytest.skip(
             "set FAASM_TEST_DOCKER=1 with a running Docker daemon (bash .ci/docker-daemon.sh)"
         )
+    # The image takes the runtime from the developer's (or CI's) cache, not the session's.
+    without = [] if installed_runtime(BUILT_IN) else ["--without-python"]
     build = subprocess.run(
-        [sys.executable, "-m", "faasm_cli.cluster.image", "build"],
+        [sys.executable, "-m", "faasm_cli.cluster.image", "build", *without],
+        env={**os.environ, "FAASM_CACHE_DIR": str(BUILT_IN)},
         capture_output=True,
         text=True,
         timeout=900,
@@ -142,9 +154,37 @@ def test_state_round_trip_through_upload_server(compose: Compose) -> None:
 def test_machine_code_is_kept_in_its_volume(compose: Compose, demo_project: Project) -> None:
     wasm = build_or_skip(demo_project, "demo", ["hello"])["hello"]
     httpx.put(f"{compose.upload}/f/demo/hello", content=wasm.read_bytes(), timeout=120)
-    listing = compose.run("exec", "-T", "upload", "find", "/var/cache/faasm", "-type", "f")
+    modules = f"{IMAGE_CACHE}/{MACHINE_CODE_CACHE}"
+    listing = compose.run("exec", "-T", "upload", "find", modules, "-type", "f")
     assert listing.stdout.strip(), "no machine code in the machine-code volume"
     volumes = subprocess.run(
         ["docker", "volume", "ls", "-q"], capture_output=True, text=True, check=True
     ).stdout.split()
     assert f"{compose.project}_machine-code" in volumes
+
+
+def test_python_hello_through_the_balancer(compose: Compose) -> None:
+    runtime = built_runtime()  # the one the image carries
+    source = (REPO / "func" / "python" / "hello.py").read_bytes()
+    put = httpx.put(f"{compose.upload}/p/python/hello", content=source, timeout=60)
+    assert put.status_code == 200, put.text
+    message = {
+        "user": "python",
+        "function": "hello",
+        "python": True,
+        "py_user": "python",
+        "py_func": "hello",
+    }
+    expected = f"Hello from Python {runtime.version} on wasi!\n"
+    first = httpx.post(compose.invoke, json=message, timeout=FIRST_PYTHON_CALL_S)
+    assert (first.status_code, first.text) == (200, expected)
+    for _ in range(2 * WORKERS):  # round-robin over the workers, each of which may load it
+        answer = httpx.post(
+            compose.invoke,
+            json=message,
+            headers={"Accept": "application/json"},
+            timeout=FIRST_PYTHON_CALL_S,
+        )
+        assert answer.status_code == 200, answer.text
+        result = answer.json()
+        assert (result["output_data"], result["return_value"]) == (expected.strip(), 0)
