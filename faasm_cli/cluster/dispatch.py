@@ -4,9 +4,9 @@ scheduler picks, and every call a worker runs is claimed, run and finished here.
 A call is claimed by winning `SET keys.started(id) NX` (a Lua script also adds it to the worker's
 `running` set and counts it in flight, in one step, so a dead worker's claims are always found).
 A call ends with one script: its result stored as `results.store` does (announced only when
-someone may await it), its claim and count released, its stream entry acknowledged. So a sync
-call a worker runs at once costs two round trips: one script numbers, records and claims it,
-one ends it.
+someone may await it), its claim and count released, its stream entry acknowledged. A sync
+call a worker runs at once is neither claimed nor finished here: `run` runs it and the worker
+stores its result with others (`sync_results`).
 Awaiting never deadlocks: the awaiter reads the result, else claims the call and runs it on its
 own thread, else waits for the PUBLISH of its result. A call's result carries its own chained
 tree (the worker that ran it collected it), so `collect` needs only the direct children.
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from faasm_cli.cluster import keys, results
+from faasm_cli.cluster.call_ids import new_call_id
 from faasm_cli.cluster.registry import text
 from faasm_cli.errors import ClusterUnavailable, FaasmError
 from faasm_cli.message import Message
@@ -34,7 +35,6 @@ from faasm_cli.runtime.result import CallResult, ChainedCall
 if TYPE_CHECKING:
     from faasm_cli.runtime.runtime import Runtime
 
-MAX_CALL_ID = 0x7FFFFFFF  # Faasm's ids are int32
 STORE_RETRY_S = 30.0
 MAX_ATTEMPTS = 3  # a call whose worker died this often fails
 log = logging.getLogger(__name__)
@@ -46,17 +46,6 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return 1
 end
 return 0
-"""
-# KEYS: call-id counter, running set, stats hash. ARGV: the message JSON without its id, ttl ms,
-# worker id, MAX_CALL_ID, call-key prefix, started-key prefix. Returns the call's id.
-_BEGIN = """
-local id = redis.call('INCR', KEYS[1]) % tonumber(ARGV[4])
-if id == 0 then id = redis.call('INCR', KEYS[1]) % tonumber(ARGV[4]) end
-redis.call('SET', ARGV[5] .. id, '{"id": ' .. id .. ', ' .. string.sub(ARGV[1], 2), 'PX', ARGV[2])
-redis.call('SET', ARGV[6] .. id, ARGV[3], 'PX', ARGV[2])
-redis.call('SADD', KEYS[2], id)
-redis.call('HINCRBY', KEYS[3], 'in_flight', 1)
-return id
 """
 # KEYS: result, running set, stats hash, queue stream. ARGV: result JSON, ttl ms, call id, the
 # channel to announce the result on ('' for none), stream entry ('' for none), queue group.
@@ -94,11 +83,6 @@ def unavailable(error: redis.RedisError) -> ClusterUnavailable:
     return ClusterUnavailable(f"Redis is unreachable ({error})", "retry once it is back")
 
 
-def new_call_id(client: redis.Redis) -> int:
-    """A cluster-wide call id, positive and within int32 as Faasm's."""
-    return int(client.incr(keys.CALL_IDS)) % MAX_CALL_ID or int(client.incr(keys.CALL_IDS))
-
-
 def failed_result(message: Message, error: str, exec_host: str) -> CallResult:
     """A call that could not run (or whose worker kept dying), as a failed result."""
     return CallResult(
@@ -119,7 +103,6 @@ class RedisDispatcher:
         self.runtime = runtime
         self.node = node
         self._claim = node.client.register_script(_CLAIM)
-        self._begin = node.client.register_script(_BEGIN)
         self._end = node.client.register_script(_FINISH)
         self._lock = threading.Lock()
         self._active: dict[int, Message] = {}  # calls running on this worker
@@ -148,25 +131,6 @@ class RedisDispatcher:
         counted = 0 if queued_here else 1
         won = self._claim(keys=key_names, args=[worker, ttl, call_id, counted])
         return bool(won == 1)
-
-    def begin_here(self, message: Message) -> Message:
-        """Number, record and claim a call this worker runs at once (no queue), in one round
-        trip; the message with its id."""
-        worker = self.node.worker_id
-        fields = message.to_json()
-        del fields["id"]  # the script puts the number it draws first
-        call_id = self._begin(
-            keys=[keys.CALL_IDS, keys.running(worker), keys.worker_stats(worker)],
-            args=[
-                json.dumps(fields),
-                results.ttl_ms(self.node.result_ttl_s),
-                worker,
-                MAX_CALL_ID,
-                keys.call(0).removesuffix("0"),
-                keys.started(0).removesuffix("0"),
-            ],
-        )
-        return message.replaced(id=int(call_id))
 
     def claimed_message(self, call_id: int, entry: str) -> Message | None:
         """The message of a call claimed from the queue; None (and the claim undone) when it
@@ -223,18 +187,18 @@ class RedisDispatcher:
         return moved
 
     def run_claimed(
-        self,
-        message: Message,
-        entry: str | None = None,
-        awaited: bool = True,
-        answer: Callable[[CallResult], None] | None = None,
+        self, message: Message, entry: str | None = None, awaited: bool = True
     ) -> CallResult:
         """Run a call this worker claimed, store its result and finish its bookkeeping (the
-        stream `entry` it came from is acknowledged and deleted). A call that cannot run is a
-        failed result, never an exception: whoever awaits it must get an answer. The result is
-        announced (PUBLISH, read by every worker) only when someone may be `awaited` on it.
-        `answer` is given the result once it is stored, or as soon as Redis fails to take it
-        (storing goes on until Redis is back): a finished call's caller is not kept waiting."""
+        stream `entry` it came from is acknowledged and deleted). The result is announced
+        (PUBLISH, read by every worker) only when someone may be `awaited` on it."""
+        result = self.run(message)
+        self._finish(result, entry, awaited)
+        return result
+
+    def run(self, message: Message) -> CallResult:
+        """Run a call on this thread; its result, stored by the caller. A call that cannot run
+        is a failed result, never an exception: whoever awaits it must get an answer."""
         with self._lock:
             self._active[message.id] = message
         try:
@@ -248,17 +212,10 @@ class RedisDispatcher:
             with self._lock:
                 del self._active[message.id]
         result.exec_host = self.node.worker_id
-        self._finish(result, entry, awaited, answer)
         self.node.ran(message, result)
         return result
 
-    def _finish(
-        self,
-        result: CallResult,
-        entry: str | None,
-        announce: bool,
-        answer: Callable[[CallResult], None] | None,
-    ) -> None:
+    def _finish(self, result: CallResult, entry: str | None, announce: bool) -> None:
         node = self.node
         worker = node.worker_id
         key_names = [
@@ -279,20 +236,14 @@ class RedisDispatcher:
         while True:
             try:
                 self._end(keys=key_names, args=args)
+                return
             except (redis.ConnectionError, redis.TimeoutError) as error:
-                if answer is not None:
-                    answer(result)
-                    answer = None
                 if time.monotonic() > deadline:
                     log.error(
                         "result of call %s lost: Redis unreachable (%s)", result.call_id, error
                     )
                     return
                 time.sleep(0.5)
-            else:
-                if answer is not None:
-                    answer(result)
-                return
 
     # ---- CallDispatcher -------------------------------------------------------------------------
 

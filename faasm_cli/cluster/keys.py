@@ -96,7 +96,7 @@ def running(worker_id: str) -> str:
 
 
 def worker_stats(worker_id: str) -> str:
-    """Hash of counters: `served`, `in_flight`."""
+    """Hash of counters: `served`, and the calls in flight (`registry.IN_FLIGHT`)."""
     return f"{PREFIX}:stats:{worker_id}"
 
 

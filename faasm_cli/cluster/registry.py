@@ -18,6 +18,9 @@ from faasm_cli.cluster import keys
 
 ALIVE_MS = 3000
 BEAT_S = 1.0
+IN_FLIGHT = ("in_flight", "here")
+"""The `keys.worker_stats` fields whose sum is a worker's calls in flight: those queued to it or
+claimed by it, and the sync calls it took to run itself (written by `sync_results`)."""
 log = logging.getLogger(__name__)
 
 
@@ -47,7 +50,7 @@ def register(client: redis.Redis, worker: WorkerInfo) -> None:
     with client.pipeline() as pipe:
         pipe.set(keys.alive(worker.id), 1, px=ALIVE_MS)
         pipe.hset(keys.WORKERS, worker.id, worker.description())
-        pipe.hset(keys.worker_stats(worker.id), mapping={"served": 0, "in_flight": 0})
+        pipe.hset(keys.worker_stats(worker.id), mapping={n: 0 for n in ("served", *IN_FLIGHT)})
         pipe.execute()
 
 
@@ -126,7 +129,7 @@ def list_workers(client: redis.Redis) -> list[WorkerInfo]:
                 started=float(entry["started"]),
                 alive=bool(up),
                 warm=sorted(text(name) for name in warm),
-                in_flight=max(0, int(stats.get(b"in_flight", 0))),
+                in_flight=max(0, sum(int(stats.get(name.encode(), 0)) for name in IN_FLIGHT)),
                 served=int(stats.get(b"served", 0)),
             )
         )

@@ -4,7 +4,7 @@ In order: this worker, if it has the function warm and a thread free; else the l
 has it warm with the most threads free, if it has one; else this worker if it has
 a thread free (it becomes warm); else the live worker with the most threads free; else this
 worker (the call waits in its queue). A worker's calls in flight are those queued to it and
-running on it (`keys.worker_stats`).
+running on it (`registry.IN_FLIGHT`).
 
 A sync call to a function warm here needs no Redis read to be placed here: when a thread is free
 the first rule keeps it; when none is, the rules keep it unless another live worker has a thread
@@ -19,7 +19,7 @@ import threading
 
 import redis
 
-from faasm_cli.cluster import keys
+from faasm_cli.cluster import keys, registry
 from faasm_cli.cluster.registry import text
 
 OTHERS_S = 0.1
@@ -64,15 +64,15 @@ def _least_busy(client: redis.Redis, workers: list[str], busy_too: bool = False)
     with client.pipeline(transaction=False) as pipe:
         for worker_id in workers:
             pipe.exists(keys.alive(worker_id))
-            pipe.hget(keys.worker_stats(worker_id), "in_flight")
+            pipe.hmget(keys.worker_stats(worker_id), registry.IN_FLIGHT)
             pipe.hget(keys.WORKERS, worker_id)
         answers = pipe.execute()
     best, most_free = None, None
     for n, worker_id in enumerate(workers):
-        up, in_flight, entry = answers[3 * n : 3 * n + 3]
+        up, counts, entry = answers[3 * n : 3 * n + 3]
         if not up or entry is None:
             continue
-        free = int(json.loads(entry)["threads"]) - int(in_flight or 0)
+        free = int(json.loads(entry)["threads"]) - sum(int(count or 0) for count in counts)
         if (free > 0 or busy_too) and (most_free is None or free > most_free):
             best, most_free = worker_id, free
     return best

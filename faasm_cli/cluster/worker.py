@@ -31,14 +31,11 @@ import redis
 import uvicorn
 
 from faasm_cli.cluster import keys, registry, results, scheduler
+from faasm_cli.cluster.call_ids import IdBlock, new_call_id
 from faasm_cli.cluster.config import ClusterConfig
-from faasm_cli.cluster.dispatch import (
-    Node,
-    RedisDispatcher,
-    new_call_id,
-    unavailable,
-)
+from faasm_cli.cluster.dispatch import Node, RedisDispatcher, unavailable
 from faasm_cli.cluster.redis_state import RedisBackend
+from faasm_cli.cluster.sync_results import SyncResults
 from faasm_cli.errors import ClusterUnavailable, NotFound
 from faasm_cli.message import Message
 from faasm_cli.names import check_function, check_user
@@ -48,6 +45,8 @@ from faasm_cli.runtime.python import PYTHON_SUFFIX, BuiltPython
 from faasm_cli.runtime.result import CallResult
 
 REAP_S = 1.0
+SHORT_S = 0.001
+"""A function whose last sync call here took less runs its next sync calls on the event loop."""
 READ_BLOCK_MS = 1000
 log = logging.getLogger("faasm.worker")
 # Where a function comes from, in order: its wasm, else its Python source.
@@ -117,8 +116,10 @@ class Worker:
         self.fetcher = WasmFetcher(config.upload_base)
         self.waiter = results.ResultWaiter(self.client, {keys.FUNCTIONS_CHANNEL: self._uploaded})
         self._warm: set[tuple[str, str]] = set()
+        self._short: set[tuple[str, str]] = set()  # see `start_here`
         self._queued_here: set[int] = set()  # placed here, not yet read from the queue
         self._busy = 0
+        self._sync_here = 0  # sync calls taken to run here (`_run_here`), not ended
         self._idle = threading.Condition()
         self._draining = threading.Event()
         self._stopped = threading.Event()
@@ -154,6 +155,10 @@ class Worker:
         self.pool = LocalExecutor(self.threads)
         self.heartbeat = registry.Heartbeat(self.client, self.info, self._rejoin)
         self.others = scheduler.Others(self.client, self.id)
+        self.ids = IdBlock(self.client)
+        self.sync_results = SyncResults(
+            self.client, self.id, config.result_ttl_s, lambda: self._sync_here
+        )
         self._loops = [
             threading.Thread(target=self._read_queue, name="faasm-queue", daemon=True),
             threading.Thread(target=self._reap, name="faasm-reaper", daemon=True),
@@ -170,6 +175,7 @@ class Worker:
             raise unavailable(error) from None
         self.heartbeat.start()
         self.others.start()
+        self.sync_results.start()
         for loop in self._loops:
             loop.start()
         log.info("worker %s: %d threads, queue %s", self.id, self.threads, keys.queue(self.id))
@@ -188,6 +194,7 @@ class Worker:
             loop.join(READ_BLOCK_MS / 1000 + 5)
         self.heartbeat.stop()
         self.others.stop()
+        self.sync_results.stop()
         try:
             if any(w.alive and w.id != self.id for w in registry.list_workers(self.client)):
                 moved = self.dispatcher.move_calls(self.id, died=False)
@@ -228,15 +235,26 @@ class Worker:
     def start_here(self, message: Message) -> Future[CallResult] | None:
         """Start a sync call on this worker if it belongs here with no Redis read: the function
         is warm here, and a thread is free or no other worker has one (`scheduler.Others`);
-        its result to come, else None (`call` places it). Runs on the event loop: it only
-        takes a thread (or waits for one) and queues the call."""
-        if (message.user, message.function) not in self._warm:
+        its result to come, else None (`call` places it; so too while Redis is away). Runs on
+        the event loop, and runs the call there if the function is known to be short (its last
+        call took under `SHORT_S` and chained nothing): that saves two thread hand-offs, and an
+        unexpectedly long call holds the loop at most until its time limit interrupts it (and
+        is no longer short). Otherwise it takes a thread (or waits for one)."""
+        name = (message.user, message.function)
+        if name not in self._warm or self.sync_results.down:
             return None
+        done: Future[CallResult] = Future()
+        if name in self._short:
+            call_id = self.ids.take()
+            if call_id is not None:
+                result = self._run_timed(message.replaced(id=call_id, async_=False))
+                self.sync_results.ended(result, done)
+                return done
         with self._idle:
             if not self.free and self.others.free:
                 return None
             self._busy += 1
-        done: Future[CallResult] = Future()
+            self._sync_here += 1
         self._submit(lambda: self._run_here(message, done))
         return done
 
@@ -254,6 +272,8 @@ class Worker:
         except redis.RedisError as error:
             raise unavailable(error) from None
         done: Future[CallResult] = Future()
+        with self._idle:
+            self._sync_here += 1
         self._run(lambda: self._run_here(message, done))
         return done.result()
 
@@ -287,18 +307,30 @@ class Worker:
         return self._busy + len(self._queued_here) < self.threads
 
     def _run_here(self, message: Message, done: Future[CallResult]) -> None:
-        """A sync call placed on this worker, on one of its threads: numbered, recorded and
-        claimed in one round trip, run, its result stored unannounced (nobody else awaits it),
-        and answered once stored (or at once while Redis cannot take it)."""
+        """A sync call placed on this worker, on one of its threads: numbered from the
+        worker's block, run, and answered once its result is stored (`sync_results`)."""
         try:
-            message = self.dispatcher.begin_here(message.replaced(async_=False))
-            self.dispatcher.run_claimed(message, awaited=False, answer=done.set_result)
+            while (call_id := self.ids.take()) is None:
+                self.ids.refill()
+            result = self._run_timed(message.replaced(id=call_id, async_=False))
         except redis.RedisError as error:
-            if not done.done():
-                done.set_exception(unavailable(error))
-        except BaseException as error:  # the HTTP request waiting on `done` answers it
-            if not done.done():
-                done.set_exception(error)
+            done.set_exception(unavailable(error))
+            return
+        finally:
+            with self._idle:
+                self._sync_here -= 1
+        self.sync_results.ended(result, done)
+
+    def _run_timed(self, message: Message) -> CallResult:
+        """Run a sync call, and note whether its function is short (`SHORT_S`)."""
+        start = time.perf_counter()
+        result = self.dispatcher.run(message)
+        name = (message.user, message.function)
+        if time.perf_counter() - start < SHORT_S and not result.chained:
+            self._short.add(name)
+        else:
+            self._short.discard(name)
+        return result
 
     def _place(self, message: Message) -> str:
         name = (message.user, message.function)
@@ -342,6 +374,7 @@ class Worker:
         user, _, function = name.partition("/")
         self.runtime.forget(user, function)
         self.fetcher.drop(user, function)
+        self._short.discard((user, function))
         if (user, function) in self._warm:
             self._warm.discard((user, function))
             registry.mark_cold(self.client, self.id, user, function)

@@ -99,10 +99,14 @@ class _InvokeApp(FastAPI):
         if started is None:
             return _replay({"type": "http.request", "body": raw, "more_body": False}, receive)
         try:
-            response = _result(await asyncio.wrap_future(started), _wants_json(accept.decode()))
+            result = await asyncio.wrap_future(started)
         except FaasmError as error:
-            response = errors.answer(error)
-        await response(scope, receive, send)
+            await errors.answer(error)(scope, receive, send)
+            return None
+        media, content = _answer(result, _wants_json(accept.decode()))
+        headers = [(b"content-type", media.encode()), (b"content-length", b"%d" % len(content))]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
         return None
 
 
@@ -198,12 +202,19 @@ def _text(text: str) -> Response:
 
 
 def _result(result: CallResult, as_json: bool) -> Response:
+    media, content = _answer(result, as_json)
+    return Response(content, media_type=media)
+
+
+def _answer(result: CallResult, as_json: bool) -> tuple[str, bytes]:
+    """The media type and body of a finished call's answer: its result document, or its output
+    and a newline (a failed call: why, as in its status line)."""
     if as_json:
-        return JSONResponse(result.to_json())
+        response = JSONResponse(result.to_json())
+        return str(response.media_type), bytes(response.body)
     reason = results.failure(result)
-    if reason is None:
-        return Response(result.output_data + b"\n", media_type=errors.TEXT)
-    return _text(reason + "\n")
+    content = result.output_data if reason is None else reason.encode()
+    return errors.TEXT, content + b"\n"
 
 
 def _status(status: results.Status, as_json: bool) -> Response:
