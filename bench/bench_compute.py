@@ -2,6 +2,8 @@
 
 Each kernel in bench/kernels/ times its own compute section (a monotonic clock around the
 kernel, not the set-up) and prints a checksum; the native and the wasm builds must agree on it.
+Other work on the machine inflates those wall-clock figures, so each run's CPU time is taken too
+(the native process's, the calling thread's for wasm: set-up included), a steadier ratio.
 The wasm runs through `Runtime.call` with the time limit on (the default 60 s): with guard-page
 timeouts (the default) and with epoch interruption; and, to see what each mechanism costs, the
 same machine code with no time limit at all (wasmtime alone, no checks). Natively, clang-19 -O3
@@ -59,11 +61,22 @@ EMPTY = wasmtime.wat2wasm("""(module (memory (export "memory") 1)
   (func (export "__faasm_call") (param i32) (result i32) (i32.const 0)))""")
 
 
+# One run of a kernel: its checksum, the seconds of its compute section (wall clock) and the CPU
+# seconds of the whole run.
+Sample = tuple[float, float, float]
+
+
 def _parse(text: str, label: str) -> tuple[float, float]:
     found = _RESULT.search(text)
     if found is None:
         raise SystemExit(f"{label}: no result line in its output {text!r}")
     return float(found.group(1)), float(found.group(2))
+
+
+def _on_thread_cpu(run: Callable[[], tuple[float, float]]) -> Sample:
+    start = time.thread_time()
+    checksum, seconds = run()
+    return checksum, seconds, time.thread_time() - start
 
 
 def build(root: Path) -> tuple[dict[str, Path], dict[str, Path]]:
@@ -85,16 +98,25 @@ def build(root: Path) -> tuple[dict[str, Path], dict[str, Path]]:
     return {name: root / "gcc" / name for name in wasm}, wasm
 
 
-def run_native(path: Path) -> tuple[float, float]:
-    done = subprocess.run([str(path)], check=True, capture_output=True, text=True)
-    return _parse(done.stdout, path.name)
+def run_native(path: Path) -> Sample:
+    process = subprocess.Popen([str(path)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        raise SystemExit(f"{path}: exit status {status}")
+    return *_parse(out, path.name), usage.ru_utime + usage.ru_stime
 
 
-def run_wasm(rt: Runtime, name: str) -> tuple[float, float]:
+def _call(rt: Runtime, name: str) -> tuple[float, float]:
     result = rt.call("bench", name)
     if result.failed:
         raise SystemExit(f"{name}: the wasm call failed: {result.error}")
     return _parse(result.stdout, name)
+
+
+def run_wasm(rt: Runtime, name: str) -> Sample:
+    return _on_thread_cpu(lambda: _call(rt, name))
 
 
 class Unlimited:
@@ -113,7 +135,10 @@ class Unlimited:
             for name, path in wasm.items()
         }
 
-    def run(self, name: str) -> tuple[float, float]:
+    def run(self, name: str) -> Sample:
+        return _on_thread_cpu(lambda: self._run(name))
+
+    def _run(self, name: str) -> tuple[float, float]:
         store = wasmtime.Store(self.engine)
         wasi = wasmtime.WasiConfig()
         out = self.root / f"{name}.out"
@@ -137,43 +162,61 @@ def _print_load(when: str) -> None:
     print(f"load average {when}: {one:.2f} (1 min), {five:.2f} (5 min)", flush=True)
 
 
-def kernels(native: dict[str, Path], runs: dict[str, Callable[[str], tuple[float, float]]]) -> None:
-    _print_load("before the kernels")
-    samples: dict[tuple[str, str], list[float]] = {}
-    for _ in range(RUNS):
-        for name in native:
-            expected, seconds = run_native(native[name])
-            samples.setdefault((name, "native"), []).append(seconds)
-            for mode, run in runs.items():
-                checksum, seconds = run(name)
-                if not math.isclose(checksum, expected, rel_tol=1e-12):
-                    raise SystemExit(f"{name}: {mode} checksum {checksum!r} != {expected!r}")
-                samples.setdefault((name, mode), []).append(seconds)
-    _print_load("after")
-    ratios: dict[str, dict[str, float]] = {mode: {} for mode in runs}
-    for name in native:
-        base = statistics.median(samples[(name, "native")])
-        line = f"{name}: native gcc {' '.join(NATIVE_FLAGS)} {base * 1000:.1f} ms"
-        for mode in runs:
-            value = statistics.median(samples[(name, mode)])
-            ratios[mode][name] = value / base
-            line += f"; {mode} {value * 1000:.1f} ms ({value / base:.2f}x)"
-        print(line, flush=True)
+def _summarise(label: str, ratios: dict[str, dict[str, float]], names: list[str]) -> None:
+    """Geo-mean and max over the kernels: each mode against gcc, each mechanism against none."""
     for mode, by_kernel in ratios.items():
         worst = max(by_kernel, key=by_kernel.__getitem__)
         print(
-            f"{mode} / native gcc: geo-mean {_geomean(list(by_kernel.values())):.2f}x,"
-            f" max {by_kernel[worst]:.2f}x ({worst}); checksums agree",
+            f"{label}: {mode} / native gcc: geo-mean {_geomean(list(by_kernel.values())):.2f}x,"
+            f" max {by_kernel[worst]:.2f}x ({worst})",
             flush=True,
         )
     for mode, base_label in [(f"wasm {m}", UNLIMITED) for m in MODES] + [(UNLIMITED, CLANG)]:
-        cost = {name: ratios[mode][name] / ratios[base_label][name] for name in native}
+        cost = {name: ratios[mode][name] / ratios[base_label][name] for name in names}
         worst = max(cost, key=cost.__getitem__)
         print(
-            f"{mode} / {base_label}: geo-mean {_geomean(list(cost.values())):.2f}x,"
+            f"{label}: {mode} / {base_label}: geo-mean {_geomean(list(cost.values())):.2f}x,"
             f" max {cost[worst]:.2f}x ({worst})",
             flush=True,
         )
+
+
+def kernels(native: dict[str, Path], runs: dict[str, Callable[[str], Sample]]) -> None:
+    _print_load("before the kernels")
+    samples: dict[tuple[str, str], list[Sample]] = {}
+    for _ in range(RUNS):
+        for name in native:
+            sample = run_native(native[name])
+            samples.setdefault((name, "native"), []).append(sample)
+            for mode, run in runs.items():
+                got = run(name)
+                if not math.isclose(got[0], sample[0], rel_tol=1e-12):
+                    raise SystemExit(f"{name}: {mode} checksum {got[0]!r} != {sample[0]!r}")
+                samples.setdefault((name, mode), []).append(got)
+    _print_load("after")
+    print("checksums agree; per kernel: compute section (wall clock), and whole run (CPU time)")
+
+    def median(name: str, mode: str, field: int) -> float:
+        return statistics.median(sample[field] for sample in samples[(name, mode)])
+
+    wall: dict[str, dict[str, float]] = {mode: {} for mode in runs}
+    cpu: dict[str, dict[str, float]] = {mode: {} for mode in runs}
+    for name in native:
+        base, base_cpu = median(name, "native", 1), median(name, "native", 2)
+        line = (
+            f"{name}: native gcc {' '.join(NATIVE_FLAGS)} {base * 1000:.1f} ms"
+            f" (CPU {base_cpu * 1000:.1f} ms)"
+        )
+        for mode in runs:
+            wall[mode][name] = median(name, mode, 1) / base
+            cpu[mode][name] = median(name, mode, 2) / base_cpu
+            line += (
+                f"; {mode} {median(name, mode, 1) * 1000:.1f} ms ({wall[mode][name]:.2f}x,"
+                f" CPU {cpu[mode][name]:.2f}x)"
+            )
+        print(line, flush=True)
+    _summarise("wall", wall, list(native))
+    _summarise("CPU", cpu, list(native))
 
 
 def compile_costs(wasm: dict[str, Path]) -> None:
@@ -243,7 +286,7 @@ def main() -> None:
         native, wasm = build(root)
         runtimes = {mode: Runtime(cache_dir=root / mode, interruption=mode) for mode in MODES}
         try:
-            runs: dict[str, Callable[[str], tuple[float, float]]] = {}
+            runs: dict[str, Callable[[str], Sample]] = {}
             for mode, rt in runtimes.items():
                 for name, path in wasm.items():
                     rt.register("bench", name, path)
