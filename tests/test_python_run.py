@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from faasm_cli.config import MACHINE_CODE_CACHE
 from faasm_cli.errors import BadInput, NotFound
 from faasm_cli.runtime import Runtime
+from faasm_cli.runtime.python import BASE_FAMILY, DIFF_FAMILY
+from faasm_cli.runtime.snapshot.cache import RECORD_SUFFIX
 from faasm_cli.toolchain.python import PythonRuntime
 from tests.python_support import shared_runtime
 
@@ -198,18 +201,45 @@ def test_a_runtime_without_python_says_so(functions: Path, tmp_path: Path) -> No
     assert "is a Python function and this runtime has no Python" in caught.value.message
 
 
-def test_the_snapshot_is_the_same_in_a_new_runtime_so_it_is_not_compiled_again(
+def records(cache: Path) -> list[Path]:
+    return list((cache / MACHINE_CODE_CACHE).glob(f"*{RECORD_SUFFIX}"))
+
+
+def test_a_new_runtime_compiles_nothing_and_reruns_no_step(
     python: PythonRuntime, functions: Path, cache: Path
 ) -> None:
-    """Hash seeds, `random`'s state, the process clock's start and the C stack would make each
-    zygote's memory differ (WASI random_get and clocks are new in every store)."""
-    compiled = []
-    for _ in range(2):
-        with Runtime(cache_dir=cache, python=python, instance_slots=0) as fresh:
-            fresh.register("python", "stdlib", functions / "stdlib.py")
-            assert fresh.call("python", "stdlib").output_data == b"[true, 100]"
-            compiled.append(fresh.cache_stats.compiled)
-    assert compiled[0] >= 1 and compiled[1] == 0  # the first may compile the interpreter too
+    """The base snapshot's machine code and the function's pages are both read back."""
+    with Runtime(cache_dir=cache, python=python, instance_slots=0) as first:
+        first.register("python", "stdlib", functions / "stdlib.py")
+    written = {path: path.stat().st_mtime_ns for path in records(cache)}
+    with Runtime(cache_dir=cache, python=python, instance_slots=0) as fresh:
+        fresh.register("python", "stdlib", functions / "stdlib.py")
+        assert fresh.call("python", "stdlib").output_data == b"[true, 100]"
+        assert (fresh.cache_stats.compiled, fresh.cache_stats.loaded) == (0, 1)
+    assert {path: path.stat().st_mtime_ns for path in records(cache)} == written
+
+
+def test_the_base_is_the_same_in_every_process_so_it_is_not_compiled_again(
+    python: PythonRuntime, functions: Path, cache: Path
+) -> None:
+    """Without the record naming it, the interpreter's zygote runs again and its snapshot is the
+    same bytes (hash seed, process clock, C stack), so its machine code is found by content;
+    the function's pages are the same bytes too (`random` seeded in the load step)."""
+    with Runtime(cache_dir=cache, python=python, instance_slots=0) as first:
+        first.register("python", "stdlib", functions / "stdlib.py")
+    diffs = sorted((cache / MACHINE_CODE_CACHE).glob(f"{DIFF_FAMILY}-*{RECORD_SUFFIX}"))
+    before = {path: path.read_bytes() for path in diffs}
+    for path in (cache / MACHINE_CODE_CACHE).glob(f"{BASE_FAMILY}-*{RECORD_SUFFIX}"):
+        path.unlink()
+    for path in diffs:
+        path.unlink()
+    with Runtime(cache_dir=cache, python=python, instance_slots=0) as fresh:
+        fresh.register("python", "stdlib", functions / "stdlib.py")
+        assert fresh.call("python", "stdlib").output_data == b"[true, 100]"
+        assert fresh.cache_stats.compiled == 0
+    again = {path: path.read_bytes() for path in diffs if path.exists()}
+    assert len(again) == 1 and again.items() <= before.items()
+    assert len(list((cache / MACHINE_CODE_CACHE).glob(f"{BASE_FAMILY}-*{RECORD_SUFFIX}"))) == 1
 
 
 def test_print_is_utf8(runtime: Runtime, functions: Path) -> None:

@@ -25,6 +25,7 @@ from faasm_cli.runtime.hostcalls.memory import InstanceMemory
 from faasm_cli.runtime.hostcalls.state import release_call_resources
 from faasm_cli.runtime.interrupt import GUARD, Interruption, Watch
 from faasm_cli.runtime.pool import exhausted
+from faasm_cli.runtime.snapshot.page_diff import Patched
 from faasm_cli.runtime.snapshot.rewrite import (
     GLOBAL_EXPORT_PREFIX,
     GUARD_MEMORY_EXPORT,
@@ -58,7 +59,7 @@ class Sandbox:
         engine: wasmtime.Engine,
         interruption: Interruption,
         limits: CallLimits,
-        pre: wasmtime.InstancePre,
+        pre: wasmtime.InstancePre | Patched,
         shared_files: Path | None = None,
     ) -> None:
         self.limits = limits
@@ -76,19 +77,20 @@ class Sandbox:
         self.memory: InstanceMemory | None = None
         self.failure: Outcome | None = None
         try:
-            self.instance = raw.instantiate(self._context, pre)
+            if isinstance(pre, Patched):
+                start, diff = pre.begin()
+                self.instance = raw.instantiate(self._context, start)
+                if diff is not None and not diff.write(self.store, self.instance):
+                    self.failure = _too_small(limits, f"{_mib(diff.memory_bytes)} of memory")
+            else:
+                self.instance = raw.instantiate(self._context, pre)
         except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
             text = _reason(error)
             no_slot = exhausted(text)
             if no_slot is not None:
                 self.failure = Outcome(1, True, no_slot)
             elif "memory" in text and ("limit" in text or "minimum" in text):
-                self.failure = Outcome(
-                    1,
-                    True,
-                    f"memory limit of {_mib(limits.memory_bytes)} "
-                    f"is below what the function needs ({text})",
-                )
+                self.failure = _too_small(limits, text)
             else:
                 self.failure = Outcome(1, True, f"could not instantiate the function: {text}")
 
@@ -209,6 +211,14 @@ class Sandbox:
             return False
         value = pointer.value(self.store)
         return isinstance(value, int) and value & 0xFFFFFFFF > memory.data_len(self.store)
+
+
+def _too_small(limits: CallLimits, needs: str) -> Outcome:
+    return Outcome(
+        1,
+        True,
+        f"memory limit of {_mib(limits.memory_bytes)} is below what the function needs ({needs})",
+    )
 
 
 def _mib(size: int) -> str:

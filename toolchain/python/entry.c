@@ -1,23 +1,21 @@
 /*
  * The Python function module: CPython as a Faasm function (a WASI reactor linked with libfaasm's
- * entry points). The zygote initialises the interpreter and hands the function's source (its
- * input) to pyfaasm._runner, which compiles it and runs its imports; the runtime snapshots memory
- * after that, so every call starts from an initialised interpreter. Calls 0-9 go to
- * pyfaasm._runner.call(idx): the script as __main__, then the function registered for idx.
+ * entry points). Loading a function takes two steps, so the first is shared by every function:
+ * the zygote starts the interpreter and runs pyfaasm._runner.start (the runtime snapshots that
+ * once per interpreter build: the base); __faasm_python_load then hands the function's source (its
+ * input) to pyfaasm._runner.load, which compiles it and runs its imports (the runtime keeps the
+ * pages that changed). Calls 0-9 go to pyfaasm._runner.call(idx): the script as __main__, then
+ * the function registered for idx.
  */
 #include "Python.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/times.h>
 #include <time.h>
 #include <unistd.h>
 #include <wasi/api.h>
 
 #include "faasm/core.h"
-#include "faasm/host_interface.h"
-
-static PyObject* g_call = NULL;
 
 /* The process clock (clock(), times(); getrusage() through __clock). wasi-libc's emulation
  * reads a start time in a constructor, i.e. in the zygote: a different value in every process's
@@ -48,26 +46,13 @@ times(struct tms* buffer)
     return ticks;
 }
 
-/* The hash seed: FNV-1a of the zygote's input (the function's path and source). CPython would
- * seed hashing from WASI random_get, and string hashes fill the interpreter's memory: the
- * snapshot would differ in every process and be compiled again each time. Derived from the
- * function, it is the same in every process (cached machine code) and differs between functions.
- */
-static unsigned long
-hash_seed(void)
-{
-    int32_t size = __faasm_read_input(NULL, 0);
-    uint8_t* input = size > 0 ? malloc((size_t)size) : NULL;
-    unsigned long seed = 2166136261UL;
-    if (input != NULL) {
-        __faasm_read_input(input, size);
-        for (int32_t i = 0; i < size; i++) {
-            seed = ((seed ^ input[i]) * 16777619UL) & 0xFFFFFFFFUL;
-        }
-        free(input);
-    }
-    return seed;
-}
+/* The hash seed is fixed: string hashes fill the base snapshot every function and process
+ * shares, so it cannot depend on a function (CPython would seed hashing from WASI random_get: a
+ * different base in every process, compiled again each time). */
+#define HASH_SEED 2166136261UL
+
+static PyObject* g_runner = NULL; /* pyfaasm._runner, imported by the zygote */
+static PyObject* g_call = NULL;   /* its call(idx) */
 
 /* The Python error, printed to stderr (the call's or zygote's), as 1. */
 static int
@@ -97,7 +82,7 @@ _faasm_zygote(void)
     config.write_bytecode = 0;
     config.install_signal_handlers = 0;
     config.use_hash_seed = 1;
-    config.hash_seed = hash_seed();
+    config.hash_seed = HASH_SEED;
     status = PyConfig_SetString(&config, &config.home, L"/");
     if (!PyStatus_Exception(status)) {
         status = Py_InitializeFromConfig(&config);
@@ -108,35 +93,32 @@ _faasm_zygote(void)
         fflush(stderr);
         return 1;
     }
-    PyObject* runner = PyImport_ImportModule("pyfaasm._runner");
-    if (runner == NULL) {
+    g_runner = PyImport_ImportModule("pyfaasm._runner");
+    PyObject* started = g_runner == NULL ? NULL : PyObject_CallMethod(g_runner, "start", NULL);
+    if (started == NULL) {
         return python_error();
     }
-    /* zygote() reports the function's own errors (syntax, imports) and returns 1. */
-    PyObject* done = PyObject_CallMethod(runner, "zygote", NULL);
-    if (done == NULL) {
-        Py_DECREF(runner);
-        return python_error();
-    }
-    long failed = PyLong_AsLong(done);
-    Py_DECREF(done);
-    if (failed) {
-        fflush(stderr);
-        Py_DECREF(runner);
-        return 1;
-    }
-    g_call = PyObject_GetAttrString(runner, "call");
-    Py_DECREF(runner);
+    Py_DECREF(started);
+    g_call = PyObject_GetAttrString(g_runner, "call");
     return g_call == NULL ? python_error() : 0;
+}
+
+/* The function's step: pyfaasm._runner.load compiles the source (the input) and runs its
+ * imports, reporting the function's own errors (syntax, imports) itself and returning 1. */
+FAASM_C_LINKAGE FAASM_EXPORT_AS(__faasm_python_load) int
+__faasm_python_load(void)
+{
+    PyObject* done = PyObject_CallMethod(g_runner, "load", NULL);
+    int failed = done == NULL ? python_error() : PyLong_AsLong(done) != 0;
+    Py_XDECREF(done);
+    fflush(stdout);
+    fflush(stderr);
+    return failed;
 }
 
 static int
 run(int idx)
 {
-    if (g_call == NULL) {
-        fprintf(stderr, "python: the interpreter was not initialised\n");
-        return 1;
-    }
     PyObject* result = PyObject_CallFunction(g_call, "i", idx);
     if (result == NULL) {
         return python_error();

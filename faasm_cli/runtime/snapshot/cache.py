@@ -6,7 +6,9 @@ a 3 MB module) and cranelift compilation. Both results are kept under `cache_dir
 - `<key>.prepared` — the prepared wasm and what the snapshot needs to know about it, keyed by the
   input wasm and the source of the rewrite code, so a change to `prepare` invalidates it;
 - `<key>.cwasm` + `<key>.cwasm.sum` — machine code keyed by the prepared wasm, the wasmtime
-  version and the engine settings.
+  version and the engine settings;
+- `<name>.record` — small values derived from modules under a key their maker chooses (a Python
+  function's page diff against the interpreter's base snapshot, `page_diff.py`).
 
 Every entry is checked against its checksum (CRC-32 and length) before use. Wasmtime maps machine
 code and jumps into it, so a flipped byte would crash the process; instead, a corrupted, truncated
@@ -25,6 +27,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import wasmtime
 
@@ -38,19 +41,21 @@ from faasm_cli.runtime.snapshot.rewrite import Prepared
 MODULE_SUFFIX = ".cwasm"
 CHECKSUM_SUFFIX = ".sum"
 PREPARED_SUFFIX = ".prepared"
+RECORD_SUFFIX = ".record"
 _PREPARED_MAGIC = b"faasm-prepared\0"
+_RECORD_MAGIC = b"faasm-record\0"
 _HEADER_LENGTH = struct.Struct("<I")
 
 
-def _source_digest(*modules: object) -> bytes:
-    """What the rewrite code is: any edit to it (a new instrumentation) changes prepared keys."""
+def source_digest(*modules: object) -> bytes:
+    """What code is: any edit to it (e.g. a new instrumentation) changes the keys made with it."""
     digest = hashlib.sha256()
     for module in modules:
         digest.update(Path(str(getattr(module, "__file__", ""))).read_bytes())
     return digest.digest()
 
 
-REWRITE_DIGEST = _source_digest(rewrite, wasm_binary)
+REWRITE_DIGEST = source_digest(rewrite, wasm_binary)
 
 
 def machine_tag(interruption: str) -> bytes:
@@ -62,7 +67,7 @@ def machine_tag(interruption: str) -> bytes:
 @dataclass
 class CacheStats:
     """How modules were obtained: built now, or read back from disk (and how many entries on
-    disk were found damaged and rebuilt)."""
+    disk, records included, were found damaged and rebuilt)."""
 
     compiled: int = 0
     loaded: int = 0
@@ -89,8 +94,11 @@ class ModuleCache:
         return hashlib.sha256(self._machine_tag + b"\0" + wasm).hexdigest()
 
     def path(self, wasm: bytes, family: str = "") -> Path:
+        return self._code_path(self.key(wasm), family)
+
+    def _code_path(self, key: str, family: str) -> Path:
         prefix = f"{family}-" if family else ""
-        return self.directory / f"{prefix}{self.key(wasm)}{MODULE_SUFFIX}"
+        return self.directory / f"{prefix}{key}{MODULE_SUFFIX}"
 
     # ---- prepared wasm --------------------------------------------------------------------------
 
@@ -104,40 +112,59 @@ class ModuleCache:
             return cached
         prepared = rewrite.prepare(wasm, guard=self.interruption == GUARD)
         self.stats.prepared += 1
-        header = json.dumps(
-            {
-                "checksum": _checksum(prepared.wasm),
-                "mutable_globals": prepared.mutable_globals,
-                "snapshot_blocker": prepared.snapshot_blocker,
-            }
-        ).encode()
-        _write_atomically(
-            path, _PREPARED_MAGIC + _HEADER_LENGTH.pack(len(header)) + header + prepared.wasm
-        )
+        header = {
+            "mutable_globals": prepared.mutable_globals,
+            "snapshot_blocker": prepared.snapshot_blocker,
+        }
+        _write_atomically(path, _pack(_PREPARED_MAGIC, header, prepared.wasm))
         return prepared
 
     def _read_prepared(self, path: Path) -> Prepared | None:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+        found = self._read_packed(path, _PREPARED_MAGIC)
+        if found is None:
             return None
+        header, wasm = found
         try:
-            start = len(_PREPARED_MAGIC) + _HEADER_LENGTH.size
-            if not data.startswith(_PREPARED_MAGIC) or len(data) < start:
-                raise ValueError("not a prepared module")
-            (length,) = _HEADER_LENGTH.unpack_from(data, len(_PREPARED_MAGIC))
-            header = json.loads(data[start : start + length])
-            wasm = data[start + length :]
-            if _checksum(wasm) != header["checksum"]:
-                raise ValueError("checksum mismatch")
             return Prepared(
                 wasm,
                 tuple((int(index), int(kind)) for index, kind in header["mutable_globals"]),
                 header["snapshot_blocker"],
             )
-        except (ValueError, KeyError, TypeError):
+        except (KeyError, TypeError, ValueError):
             self._discard(path)
             return None
+
+    def _read_packed(self, path: Path, magic: bytes) -> tuple[dict[str, Any], bytes] | None:
+        """The header and payload `_pack` wrote to `path`; None when there is no entry, and
+        when it is damaged (then it is removed)."""
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            start = len(magic) + _HEADER_LENGTH.size
+            if not data.startswith(magic) or len(data) < start:
+                raise ValueError("not an entry of this kind")
+            (length,) = _HEADER_LENGTH.unpack_from(data, len(magic))
+            header = json.loads(data[start : start + length])
+            payload = data[start + length :]
+            if not isinstance(header, dict) or _checksum(payload) != header.get("checksum"):
+                raise ValueError("checksum mismatch")
+            return header, payload
+        except ValueError:
+            self._discard(path)
+            return None
+
+    # ---- records --------------------------------------------------------------------------------
+
+    def read_record(self, name: str) -> bytes | None:
+        """The bytes stored under `name`, checked; None when missing or damaged (then the entry
+        is removed and counted in `stats.discarded`)."""
+        found = self._read_packed(self.directory / f"{name}{RECORD_SUFFIX}", _RECORD_MAGIC)
+        return None if found is None else found[1]
+
+    def write_record(self, name: str, data: bytes) -> None:
+        _write_atomically(self.directory / f"{name}{RECORD_SUFFIX}", _pack(_RECORD_MAGIC, {}, data))
 
     # ---- machine code ---------------------------------------------------------------------------
 
@@ -166,6 +193,14 @@ class ModuleCache:
         # one key is the same bytes whoever compiles it).
         _write_atomically(_checksum_path(path), _checksum(code).encode())
         _write_atomically(path, code)
+        return module
+
+    def load_compiled(self, key: str, family: str = "") -> wasmtime.Module | None:
+        """The machine code stored under `key` (see `key`) if it is there and intact: a caller
+        that knows the key need not rebuild the wasm to find its machine code."""
+        module = self._read_machine_code(self._code_path(key, family))
+        if module is not None:
+            self.stats.loaded += 1
         return module
 
     def _read_machine_code(self, path: Path) -> wasmtime.Module | None:
@@ -197,6 +232,12 @@ class ModuleCache:
         self.stats.discarded += 1
         path.unlink(missing_ok=True)
         _checksum_path(path).unlink(missing_ok=True)
+
+
+def _pack(magic: bytes, header: dict[str, Any], payload: bytes) -> bytes:
+    """`magic`, the JSON header (with the payload's checksum) and its length, then the payload."""
+    text = json.dumps({**header, "checksum": _checksum(payload)}).encode()
+    return magic + _HEADER_LENGTH.pack(len(text)) + text + payload
 
 
 def _format_checksum(crc: int, size: int) -> str:

@@ -11,7 +11,7 @@ constructors and zygote re-run in every call — and says why in `note`. A plain
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import wasmtime
 
@@ -32,6 +32,7 @@ from faasm_cli.runtime.hostcalls.wasi_stdio import WASI_MODULE
 from faasm_cli.runtime.interrupt import Interruption
 from faasm_cli.runtime.snapshot import rewrite as module_rewrite
 from faasm_cli.runtime.snapshot.cache import ModuleCache
+from faasm_cli.runtime.snapshot.page_diff import Patched, SharedBase
 from faasm_cli.runtime.snapshot.wasm_binary import MAGIC, WasmFormatError
 from faasm_cli.runtime.state.store import StateStore
 
@@ -90,13 +91,14 @@ SNAPSHOT, FRESH, COMMAND = "snapshot", "fresh", "command"
 
 @dataclass(frozen=True)
 class LoadedFunction:
-    """A function ready to run: how its calls start, which indices it has, and whether its
-    zygote failed (then every call fails with `zygote_error`)."""
+    """A function ready to run: how its calls start (`pre`: its own snapshot, or a shared base
+    patched with its pages), which indices it has, and whether its zygote failed (then every
+    call fails with `zygote_error`)."""
 
     user: str
     function: str
     mode: str
-    pre: wasmtime.InstancePre
+    pre: wasmtime.InstancePre | Patched
     indices: frozenset[int]
     zygote_error: str | None = None
     note: str | None = None
@@ -150,6 +152,8 @@ class Loader:
     interruption: Interruption
     state: StateStore
     limits: CallLimits
+    # Snapshots functions share (the Python interpreter's), by what they were made from.
+    bases: dict[str, SharedBase] = field(default_factory=dict)
 
     def compile(self, wasm: bytes, label: str) -> tuple[module_rewrite.Prepared, wasmtime.Module]:
         """Check `wasm` (a module, importing only what the runtime provides) and get its

@@ -1,7 +1,9 @@
 """Runs a Python function inside the wasm interpreter; toolchain/python/entry.c calls it.
 
-The zygote gets `PATH\\0SOURCE` as its input, compiles the source (a syntax error fails the
-zygote, so every call fails with it) and runs its top-level imports once, before the snapshot.
+The interpreter's zygote imports this module (the base snapshot every function shares); then
+`load` gets `PATH\\0SOURCE` as its input, compiles the source (a syntax error fails the load, so
+every call fails with it) and runs its top-level imports once, before the function's pages are
+recorded.
 Each call then runs the file (as `__main__` in the main call: Faasm's script style runs there)
 and the function registered for the call's index (`@faasm_main`, `@faasm_func(idx)`,
 `registerFunction`).
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import gc
 import linecache
 import os
 import sys
@@ -27,7 +30,18 @@ _code: types.CodeType | None = None
 _filename = "<function>"
 
 
-def zygote() -> int:
+def start() -> None:
+    """The base's share of the work: what every load step would otherwise do first (the
+    compiler's first run), then the interpreter's objects frozen out of the cyclic GC, so that
+    neither a load step nor a call writes to their pages (a collection relinks what it scans)."""
+    # exit() and quit() as `site` would define them (the interpreter runs without site).
+    builtins.exit = builtins.quit = sys.exit  # type: ignore[assignment]
+    _compile("<start>", "import sys\n")
+    gc.collect()
+    gc.freeze()
+
+
+def load() -> int:
     """Compile the function and run its imports; 1 (the error on stderr) when either fails."""
     global _code, _filename
     name, _, source = _pyfaasm.read_input().partition(b"\0")
@@ -35,25 +49,31 @@ def zygote() -> int:
     text = source.decode("utf-8")
     linecache.cache[_filename] = (len(text), None, text.splitlines(True), _filename)
     try:
-        tree = ast.parse(text, _filename)
-        _code = compile(tree, _filename, "exec", dont_inherit=True)
+        _code, imports = _compile(_filename, text)
     except SyntaxError as error:
         _print_syntax_error(error)
         return 1
-    imports: list[ast.stmt] = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
-    warm = compile(ast.Module(imports, type_ignores=[]), _filename, "exec", dont_inherit=True)
     try:
-        exec(warm, {"__name__": "__faasm_zygote__", "__builtins__": builtins})
+        exec(imports, {"__name__": "__faasm_zygote__", "__builtins__": builtins})
     except BaseException as error:
         _print_user_traceback(error)
         return 1
     sys.argv = [_filename]
-    # exit() and quit() as `site` would define them (the interpreter runs without site).
-    builtins.exit = builtins.quit = sys.exit  # type: ignore[assignment]
     generator = sys.modules.get("random")
     if generator is not None:
-        generator.seed(0)  # its state is in the snapshot: the same in every process
+        generator.seed(0)  # its state is in the function's pages: the same in every process
+    gc.collect()
+    gc.freeze()
     return 0
+
+
+def _compile(filename: str, text: str) -> tuple[types.CodeType, types.CodeType]:
+    """The file's code, and the code of its top-level imports alone."""
+    tree = ast.parse(text, filename)
+    code = compile(tree, filename, "exec", dont_inherit=True)
+    imports: list[ast.stmt] = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    module = ast.Module(imports, type_ignores=[])
+    return code, compile(module, filename, "exec", dont_inherit=True)
 
 
 def _reseed() -> None:
