@@ -4,24 +4,25 @@ Such a call (taken from the invoke endpoint and run at once, no queue) has no re
 while it runs: its id was drawn from the worker's `IdBlock` and told to nobody before the answer,
 so nobody can ask for it, and a worker that dies mid-call leaves nothing RUNNING (its client sees
 the connection break). Its result must be in Redis before the answer, so that a status read
-right after it finds it on any worker: one thread writes the results of every call that ended
-since its last write in one pipeline (`SET keys.result EX ttl` each, unannounced: nobody awaits
-them), with the worker's counters (`served`, and `here`: such calls in flight, which the
-scheduler adds to the queue's `in_flight`), then answers them. Under load a write carries many
-results; alone, a call waits for one round trip as before. Redis failing to take a batch answers
-its calls ClusterUnavailable (the status could not be read back), and the results are written
-once Redis is back, for up to `STORE_RETRY_S`.
+right after it finds it on any worker. The event loop writes the results of every call that
+ended since its last write in one pipeline (`SET keys.result PX ttl` each, unannounced: nobody
+awaits them), with the worker's counters (`served`, and `here`: such calls in flight, which the
+scheduler adds to the queue's `in_flight`), then answers them: a write starts after the loop's
+current turn, so it carries every call that turn finished, and calls that end while it is out
+go in the next one. No thread is involved. A write that Redis refuses answers its calls
+ClusterUnavailable (the status could not be read back), and its results are written once Redis
+is back, for up to `STORE_RETRY_S`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 
 import redis
+import redis.asyncio
 
 from faasm_cli.cluster import keys, results
 from faasm_cli.cluster.dispatch import unavailable
@@ -35,86 +36,83 @@ log = logging.getLogger(__name__)
 
 
 class SyncResults:
-    """The writer thread and what it has to write (`start` / `stop`)."""
+    """The pending results and the one write in progress, on the event loop that serves calls."""
 
     def __init__(
-        self, client: redis.Redis, worker_id: str, ttl_s: float, here: Callable[[], int]
+        self, redis_url: str, worker_id: str, ttl_s: float, here: Callable[[], int]
     ) -> None:
-        self._client = client
+        self._client = redis.asyncio.Redis.from_url(redis_url)
         self._stats = keys.worker_stats(worker_id)
         self._ttl_ms = results.ttl_ms(ttl_s)
-        self._pending: list[tuple[CallResult, Future[CallResult]]] = []
-        self._retry: list[tuple[float, CallResult]] = []
         self._here = here  # such calls in flight on the worker
         self._written_here = 0
-        self._served = 0
-        self._wake = threading.Condition()
-        self._stop = False
+        self._pending: list[tuple[CallResult, asyncio.Future[None]]] = []
+        self._retry: list[tuple[float, CallResult]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._counts: asyncio.Task[None] | None = None
         self.down = False
         """Whether the last write failed: new calls take the route that reads Redis first."""
-        self._thread = threading.Thread(
-            target=self._write_loop, name="faasm-results-out", daemon=True
-        )
 
-    def start(self) -> None:
-        self._thread.start()
+    async def store(self, result: CallResult) -> None:
+        """Return once `result` is stored (ClusterUnavailable if Redis refused it)."""
+        loop = asyncio.get_running_loop()
+        stored = loop.create_future()
+        self._pending.append((result, stored))
+        if self._writer is None:
+            self._writer = loop.create_task(self._write_pending())
+        if self._counts is None:
+            self._counts = loop.create_task(self._keep_counts())
+        await stored
 
-    def stop(self) -> None:
-        """Write what is pending, then end the thread."""
-        with self._wake:
-            self._stop = True
-            self._wake.notify()
-        self._thread.join(STORE_RETRY_S + 5)
+    def close(self) -> None:
+        """After the event loop ended: say what Redis refused and was not written since."""
+        if self._retry:
+            log.error("%d call results not stored: Redis unreachable", len(self._retry))
 
-    def ended(self, result: CallResult, answer: Future[CallResult]) -> None:
-        """Store `result` with the next write, then give it to `answer`."""
-        with self._wake:
-            self._pending.append((result, answer))
-            self._wake.notify()
-
-    def _write_loop(self) -> None:
-        while True:
-            with self._wake:
-                self._wake.wait_for(lambda: self._pending or self._stop, timeout=COUNTS_S)
+    async def _write_pending(self) -> None:
+        try:
+            while self._pending:
                 batch, self._pending = self._pending, []
-                served, self._served = self._served + len(batch), 0
-                stopping = self._stop
-            here = self._here()
+                await self._write(batch)
+        finally:
+            self._writer = None
+
+    async def _keep_counts(self) -> None:
+        """Write `here` when it changed and nothing else wrote it; retry refused results."""
+        while True:
+            await asyncio.sleep(RETRY_S if self.down else COUNTS_S)
             now = time.monotonic()
             self._retry = [(deadline, r) for deadline, r in self._retry if deadline > now]
-            if batch or self._retry or here != self._written_here:
-                self._write(batch, served, here)
-            if stopping and not self._pending:
-                return
+            if self._writer is None and (self._retry or self._here() != self._written_here):
+                await self._write([])
 
-    def _write(
-        self, batch: list[tuple[CallResult, Future[CallResult]]], served: int, here: int
-    ) -> None:
-        retried = [result for _, result in self._retry]
+    async def _write(self, batch: list[tuple[CallResult, asyncio.Future[None]]]) -> None:
+        here = self._here()
+        stored = [result for _, result in self._retry] + [result for result, _ in batch]
         try:
-            with self._client.pipeline(transaction=False) as pipe:
-                for result in [*retried, *(result for result, _ in batch)]:
-                    pipe.set(keys.result(result.call_id), results.document(result), px=self._ttl_ms)
-                if served:
-                    pipe.hincrby(self._stats, "served", served)
+            async with self._client.pipeline(transaction=False) as pipe:
+                for result in stored:
+                    key = keys.result(result.call_id)
+                    pipe.set(key, results.document(result), px=self._ttl_ms)
+                if stored:
+                    pipe.hincrby(self._stats, "served", len(stored))
                 pipe.hset(self._stats, "here", here)
-                pipe.execute()
+                await pipe.execute()
         except (redis.ConnectionError, redis.TimeoutError) as error:
             if not self.down:
                 log.warning("results: Redis unreachable (%s); retrying", error)
             self.down = True
             deadline = time.monotonic() + STORE_RETRY_S
             self._retry += [(deadline, result) for result, _ in batch]
-            with self._wake:
-                self._served += served
             for _, answer in batch:
-                answer.set_exception(unavailable(error))
-            time.sleep(RETRY_S)
+                if not answer.done():  # else its client left
+                    answer.set_exception(unavailable(error))
             return
         if self.down:
-            log.warning("results: Redis is back (%d results stored late)", len(retried))
+            log.warning("results: Redis is back (%d results stored late)", len(self._retry))
         self.down = False
         self._retry = []
         self._written_here = here
-        for result, answer in batch:
-            answer.set_result(result)
+        for _, answer in batch:
+            if not answer.done():
+                answer.set_result(None)

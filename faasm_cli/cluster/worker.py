@@ -12,6 +12,7 @@ resume when it returns, and calls arriving meanwhile are refused with 503.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
@@ -29,6 +30,7 @@ from typing import Any
 import httpx
 import redis
 import uvicorn
+from anyio import to_thread
 
 from faasm_cli.cluster import keys, registry, results, scheduler
 from faasm_cli.cluster.call_ids import IdBlock, new_call_id
@@ -157,7 +159,7 @@ class Worker:
         self.others = scheduler.Others(self.client, self.id)
         self.ids = IdBlock(self.client)
         self.sync_results = SyncResults(
-            self.client, self.id, config.result_ttl_s, lambda: self._sync_here
+            config.redis_url, self.id, config.result_ttl_s, lambda: self._sync_here
         )
         self._loops = [
             threading.Thread(target=self._read_queue, name="faasm-queue", daemon=True),
@@ -175,7 +177,6 @@ class Worker:
             raise unavailable(error) from None
         self.heartbeat.start()
         self.others.start()
-        self.sync_results.start()
         for loop in self._loops:
             loop.start()
         log.info("worker %s: %d threads, queue %s", self.id, self.threads, keys.queue(self.id))
@@ -194,7 +195,7 @@ class Worker:
             loop.join(READ_BLOCK_MS / 1000 + 5)
         self.heartbeat.stop()
         self.others.stop()
-        self.sync_results.stop()
+        self.sync_results.close()
         try:
             if any(w.alive and w.id != self.id for w in registry.list_workers(self.client)):
                 moved = self.dispatcher.move_calls(self.id, died=False)
@@ -232,50 +233,63 @@ class Worker:
                 f"upload it first: faasm upload {message.user} {message.function}",
             )
 
-    def start_here(self, message: Message) -> Future[CallResult] | None:
-        """Start a sync call on this worker if it belongs here with no Redis read: the function
+    async def run_here(self, message: Message) -> CallResult | None:
+        """Run a sync call on this worker if it belongs here with no Redis read: the function
         is warm here, and a thread is free or no other worker has one (`scheduler.Others`);
-        its result to come, else None (`call` places it; so too while Redis is away). Runs on
-        the event loop, and runs the call there if the function is known to be short (its last
-        call took under `SHORT_S` and chained nothing): that saves two thread hand-offs, and an
-        unexpectedly long call holds the loop at most until its time limit interrupts it (and
-        is no longer short). Otherwise it takes a thread (or waits for one)."""
+        its result once stored, else None at once (`call` places it; so too while Redis is
+        away). The call runs on the event loop if its function is known to be short (see
+        `_run_timed`): that saves two thread hand-offs, and an unexpectedly long call holds the
+        loop at most until its time limit interrupts it (and is no longer short). Otherwise it
+        takes a thread (or waits for one)."""
         name = (message.user, message.function)
         if name not in self._warm or self.sync_results.down:
             return None
-        done: Future[CallResult] = Future()
-        if name in self._short:
-            call_id = self.ids.take()
-            if call_id is not None:
-                result = self._run_timed(message.replaced(id=call_id, async_=False))
-                self.sync_results.ended(result, done)
-                return done
-        with self._idle:
-            if not self.free and self.others.free:
-                return None
-            self._busy += 1
-            self._sync_here += 1
-        self._submit(lambda: self._run_here(message, done))
-        return done
+        call_id = self.ids.take() if name in self._short else None
+        if call_id is not None:
+            result = self._run_timed(message.replaced(id=call_id, async_=False))
+        else:
+            with self._idle:
+                if not self.free and self.others.free:
+                    return None
+                self._busy += 1
+                self._sync_here += 1
+            done: Future[CallResult] = Future()
+            self._submit(lambda: self._run_here(message, done))
+            result = await asyncio.wrap_future(done)
+        await self.sync_results.store(result)
+        return result
 
-    def call(self, message: Message) -> CallResult:
+    async def call(self, message: Message) -> CallResult:
         """Run a sync call to its end: here if it belongs here, else on the worker the scheduler
         picks (waiting for its result). Redis down: ClusterUnavailable."""
-        try:
-            self.check(message)
-            message = message.replaced(id=0, async_=False)  # numbered once placed
-            target = self._place(message)
-            if target != self.id:
-                message = message.replaced(id=new_call_id(self.client))
-                self.dispatcher.submit(message, target)
-                return self._wait(message.id)
-        except redis.RedisError as error:
-            raise unavailable(error) from None
+        message = message.replaced(id=0, async_=False)  # numbered once placed
+        target = await to_thread.run_sync(self._target, message)
+        if target != self.id:
+            return await to_thread.run_sync(self._call_on, target, message)
         done: Future[CallResult] = Future()
         with self._idle:
             self._sync_here += 1
         self._run(lambda: self._run_here(message, done))
-        return done.result()
+        result = await asyncio.wrap_future(done)
+        await self.sync_results.store(result)
+        return result
+
+    def _target(self, message: Message) -> str:
+        """The worker to run a sync call (NotFound if the cluster lacks its function)."""
+        try:
+            self.check(message)
+            return self._place(message)
+        except redis.RedisError as error:
+            raise unavailable(error) from None
+
+    def _call_on(self, target: str, message: Message) -> CallResult:
+        """Hand a sync call to `target` and wait for its result."""
+        try:
+            message = message.replaced(id=new_call_id(self.client))
+            self.dispatcher.submit(message, target)
+        except redis.RedisError as error:
+            raise unavailable(error) from None
+        return self._wait(message.id)
 
     def call_async(self, message: Message) -> int:
         """Queue a call on the worker the scheduler picks; its id at once."""
@@ -308,18 +322,16 @@ class Worker:
 
     def _run_here(self, message: Message, done: Future[CallResult]) -> None:
         """A sync call placed on this worker, on one of its threads: numbered from the
-        worker's block, run, and answered once its result is stored (`sync_results`)."""
+        worker's block and run; `done` gets its result, to store."""
         try:
             while (call_id := self.ids.take()) is None:
                 self.ids.refill()
-            result = self._run_timed(message.replaced(id=call_id, async_=False))
+            done.set_result(self._run_timed(message.replaced(id=call_id, async_=False)))
         except redis.RedisError as error:
             done.set_exception(unavailable(error))
-            return
         finally:
             with self._idle:
                 self._sync_here -= 1
-        self.sync_results.ended(result, done)
 
     def _run_timed(self, message: Message) -> CallResult:
         """Run a sync call, and note whether its function is short (`SHORT_S`)."""

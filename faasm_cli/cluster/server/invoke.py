@@ -7,7 +7,7 @@ every answer is JSON: the result document (`CallResult.to_json`), `{"id": N}` fo
 `{"id": N, "status": "running"}` while a call runs. A failed call is a 200 carrying a failed
 result; only a request that cannot be served is a 4xx (or 503 while Redis is away).
 
-A plain sync call that belongs on this worker (`Worker.start_here`) is answered before FastAPI's
+A plain sync call that belongs on this worker (`Worker.run_here`) is answered before FastAPI's
 request machinery, which costs about 0.1 ms of the event loop's time per call; anything else,
 including every call whose body is invalid, goes through the FastAPI route with the body
 replayed, so each answer and each error is defined there once.
@@ -15,7 +15,6 @@ replayed, so each answer and each error is defined there once.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -75,7 +74,7 @@ class _InvokeApp(FastAPI):
         await super().__call__(scope, receive, send)
 
     async def _sync_here(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
-        """Answer a plain sync call that `Worker.start_here` takes (None); else the `receive`
+        """Answer a plain sync call that `Worker.run_here` takes (None); else the `receive`
         that replays what was read, for the FastAPI route."""
         length, accept = b"", b""
         for name, value in scope["headers"]:
@@ -95,14 +94,13 @@ class _InvokeApp(FastAPI):
                 break
         raw = b"".join(pieces)
         message = _plain_sync(raw)
-        started = None if message is None else self._worker.start_here(message)
-        if started is None:
-            return _replay({"type": "http.request", "body": raw, "more_body": False}, receive)
         try:
-            result = await asyncio.wrap_future(started)
+            result = None if message is None else await self._worker.run_here(message)
         except FaasmError as error:
             await errors.answer(error)(scope, receive, send)
             return None
+        if result is None:
+            return _replay({"type": "http.request", "body": raw, "more_body": False}, receive)
         media, content = _answer(result, _wants_json(accept.decode()))
         headers = [(b"content-type", media.encode()), (b"content-length", b"%d" % len(content))]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -177,7 +175,7 @@ def invoke_app(worker: Worker) -> FastAPI:
         if message.async_:
             answer = await run_in_threadpool(worker.call_async, message)
         else:
-            answer = await run_in_threadpool(worker.call, message)
+            answer = await worker.call(message)
         if isinstance(answer, int):
             return JSONResponse({"id": answer}) if as_json else _text(str(answer))
         return _result(answer, as_json)
