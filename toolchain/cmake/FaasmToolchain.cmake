@@ -8,12 +8,15 @@
 #    2, and Cranelift cannot interleave for itself (bench/bench_compute.py's gemm: 8% faster);
 #  * unroll-and-jam by 4 (-mllvm -enable-unroll-and-jam -allow-unroll-and-jam
 #    -unroll-and-jam-count=4; the wasm target leaves the pass off): a product written i-j-k,
-#    `c[i][j] = 0; for k: c[i][j] += a[i][k] * b[k][j]`, gets 4 columns j per pass over k, which
-#    the SLP vectoriser turns into f64x2 operations. gcc -O3 interchanges such loops to i-k-j;
-#    LLVM's LoopInterchange refuses them (the store before the k loop), Polly takes them but
-#    costs seconds per file and slows stencils 2-3x. Per element the sum keeps its order, so
-#    results are bit-identical. bench_compute, thread CPU time against gcc -O3: 2mm 1.91x ->
-#    0.83x, 3mm 1.91x -> 0.87x, gemm 1.29x -> 0.96x, symm 1.01x -> 0.52x, no kernel slower;
+#    `c[i][j] = 0; for k: c[i][j] += a[i][k] * b[k][j]`, runs 4 columns j per pass over k: four
+#    independent sums instead of one chain of dependent adds, each a[i][k] loaded once for four.
+#    gcc -O3 interchanges such loops to i-k-j instead; LLVM's LoopInterchange refuses them (the
+#    store before the k loop), and Polly, which takes them, costs 1-18 s per file and slows
+#    stencils 2-3x. Each element's sum keeps its order, so results are bit-identical. Against
+#    gcc -O3 (bench_compute's kernels in wasmtime, CPU time, median of 5): 2mm 1.93x -> 0.84x,
+#    3mm 1.86x -> 0.97x, mvt 1.45x -> 0.89x, gemm 1.29x -> 0.99x, trmm 1.11x -> 0.63x, symm
+#    0.98x -> 0.51x, none slower; geo-mean 1.09x -> 0.85x, max 1.93x -> 1.48x (syrk). Compile
+#    time: hello unchanged, loop-heavy files up to +20 ms;
 #  * wasi-libc's emulations defined and linked: process clocks (clock, times, getrusage),
 #    mman (anonymous mmap/munmap), signal (signal, raise) and getpid;
 #  * the C stack first in linear memory (an overflow traps instead of corrupting data), 4 MiB of it.
