@@ -5,13 +5,13 @@ while it runs: its id was drawn from the worker's `IdBlock` and told to nobody b
 so nobody can ask for it, and a worker that dies mid-call leaves nothing RUNNING (its client sees
 the connection break). Its result must be in Redis before the answer, so that a status read
 right after it finds it on any worker. The event loop writes the results of every call that
-ended since its last write in one pipeline (`SET keys.result PX ttl` each, unannounced: nobody
-awaits them), with the worker's counters (`served`, and `here`: such calls in flight, which the
-scheduler adds to the queue's `in_flight`), then answers them: a write starts after the loop's
-current turn, so it carries every call that turn finished, and calls that end while it is out
-go in the next one. No thread is involved. A write that Redis refuses answers its calls
-ClusterUnavailable (the status could not be read back), and its results are written once Redis
-is back, for up to `STORE_RETRY_S`.
+ended since its last write in one pipelined write (`SET keys.result PX ttl` each, unannounced:
+nobody awaits them), with the worker's counters (`served`, and `here`: such calls in flight,
+which the scheduler adds to the queue's `in_flight`), then answers them: a write starts after
+the loop's current turn, so it carries every call that turn finished, and calls that end while
+it is out go in the next one. No thread is involved. A write that Redis refuses answers its
+calls ClusterUnavailable (the status could not be read back), and its results are written once
+Redis is back, for up to `STORE_RETRY_S`.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class SyncResults:
         self._written_here = 0
         self._pending: list[tuple[CallResult, asyncio.Future[None]]] = []
         self._retry: list[tuple[float, CallResult]] = []
+        self._connection: redis.asyncio.connection.AbstractConnection | None = None
         self._writer: asyncio.Task[None] | None = None
         self._counts: asyncio.Task[None] | None = None
         self.down = False
@@ -89,15 +90,14 @@ class SyncResults:
     async def _write(self, batch: list[tuple[CallResult, asyncio.Future[None]]]) -> None:
         here = self._here()
         stored = [result for _, result in self._retry] + [result for result, _ in batch]
+        commands: list[tuple[str | int, ...]] = [
+            ("SET", keys.result(r.call_id), results.document(r), "PX", self._ttl_ms) for r in stored
+        ]
+        if stored:
+            commands.append(("HINCRBY", self._stats, "served", len(stored)))
+        commands.append(("HSET", self._stats, "here", here))
         try:
-            async with self._client.pipeline(transaction=False) as pipe:
-                for result in stored:
-                    key = keys.result(result.call_id)
-                    pipe.set(key, results.document(result), px=self._ttl_ms)
-                if stored:
-                    pipe.hincrby(self._stats, "served", len(stored))
-                pipe.hset(self._stats, "here", here)
-                await pipe.execute()
+            await self._send(commands)
         except (redis.ConnectionError, redis.TimeoutError) as error:
             if not self.down:
                 log.warning("results: Redis unreachable (%s); retrying", error)
@@ -116,3 +116,19 @@ class SyncResults:
         for _, answer in batch:
             if not answer.done():
                 answer.set_result(None)
+
+    async def _send(self, commands: list[tuple[str | int, ...]]) -> None:
+        """Send `commands` in one write on the writer's own connection and read their replies:
+        a pipeline without the client's per-call machinery (half the CPU of one for a batch of
+        one; redis-py's own packing and parsing). A failure drops the connection."""
+        if self._connection is None:
+            pool = self._client.connection_pool
+            self._connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+        connection = self._connection
+        try:
+            await connection.send_packed_command(connection.pack_commands(commands), False)
+            for _ in commands:
+                await connection.read_response()
+        except BaseException:
+            await connection.disconnect()
+            raise

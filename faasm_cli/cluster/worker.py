@@ -47,8 +47,10 @@ from faasm_cli.runtime.python import PYTHON_SUFFIX, BuiltPython
 from faasm_cli.runtime.result import CallResult
 
 REAP_S = 1.0
-SHORT_S = 0.001
-"""A function whose last sync call here took less runs its next sync calls on the event loop."""
+SHORT_CPU_S = 0.001
+SHORT_WALL_S = 0.01
+"""A function whose last sync call here was short (`Worker._run_timed`) runs its next sync calls
+on the event loop."""
 READ_BLOCK_MS = 1000
 log = logging.getLogger("faasm.worker")
 # Where a function comes from, in order: its wasm, else its Python source.
@@ -334,11 +336,14 @@ class Worker:
                 self._sync_here -= 1
 
     def _run_timed(self, message: Message) -> CallResult:
-        """Run a sync call, and note whether its function is short (`SHORT_S`)."""
-        start = time.perf_counter()
+        """Run a sync call, and note whether its function is short: it computed for less than
+        `SHORT_CPU_S` (this thread's CPU time, which a busy machine does not stretch), ended
+        within `SHORT_WALL_S` (it did not wait long, for a lock say) and chained nothing."""
+        wall, cpu = time.perf_counter(), time.thread_time()
         result = self.dispatcher.run(message)
+        cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
         name = (message.user, message.function)
-        if time.perf_counter() - start < SHORT_S and not result.chained:
+        if cpu < SHORT_CPU_S and wall < SHORT_WALL_S and not result.chained:
             self._short.add(name)
         else:
             self._short.discard(name)

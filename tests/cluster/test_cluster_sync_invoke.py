@@ -1,8 +1,10 @@
-"""Sync calls a worker runs at once (room 20's short path): numbered and recorded in one round
-trip, answered once their result is stored, never announced. Real Redis, real worker processes."""
+"""Sync calls a worker runs at once (the short path): numbered from the worker's block, nothing in
+Redis but their result, stored before the answer and never announced; short functions run on the
+event loop, long ones never hold it. Real Redis, real worker processes."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,3 +78,31 @@ def test_sync_calls_run_here_are_not_announced(cluster: LocalCluster) -> None:
             announced.append(int(event["data"]))
     pubsub.close()
     assert not ids & set(announced)
+
+
+# Spins for about a second (as the reliability tests' SLOW), then outputs "slow".
+SLOW = wat_function(
+    """
+  (local $i i64)
+  (loop $l (local.set $i (i64.add (local.get $i) (i64.const 1)))
+    (br_if $l (i64.lt_u (local.get $i) (i64.const 1000000000))))
+  (call $write_output (i32.const 8) (i32.const 4))
+  (i32.const 0)""",
+    extra='(data (i32.const 8) "slow")',
+)
+
+
+def test_a_long_function_never_holds_the_event_loop(cluster: LocalCluster) -> None:
+    cluster.upload("demo", "slow", SLOW)
+    _sync(cluster)  # hello is short: its next calls run on the event loop
+    assert _sync(cluster, function="slow")["output_data"] == "slow"  # long: threads only
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(_sync, cluster, function="slow")
+        time.sleep(0.1)  # it is running
+        for _ in range(5):
+            start = time.monotonic()
+            assert _sync(cluster)["output_data"] == "Hello faasm!"  # on the loop, meanwhile
+            assert FRESH.get(cluster.invoke_url + "/ping").text == "PONG"
+            assert time.monotonic() - start < 0.5
+        assert not slow.done()  # the loop answered while the long call ran
+        assert slow.result()["output_data"] == "slow"
