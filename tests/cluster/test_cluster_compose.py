@@ -35,7 +35,7 @@ REQUIRED = os.environ.get("FAASM_TEST_DOCKER") == "1"
 WORKERS = 3
 FIRST_PYTHON_CALL_S = 600
 """A worker's first Python call compiles CPython's machine code (6-7 MB of wasm) in the
-container: about a minute on a loaded 2-core machine."""
+container: 20-25 s measured on the 2-core machine at load 7-13; the bound leaves room."""
 IMAGE_CACHE = "/var/cache/faasm"  # the image's FAASM_CACHE_DIR (deploy/cluster.Dockerfile)
 
 
