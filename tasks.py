@@ -82,9 +82,18 @@ def cluster_down(c: Context) -> None:
 
 
 @task(name="cluster-image")
-def cluster_image(c: Context) -> None:
-    """Build the image docker-compose.yml runs: inv cluster-image."""
-    _run([PYTHON, "-m", "faasm_cli.cluster.image", "build"])
+def cluster_image(c: Context, without_python: bool = False) -> None:
+    """Build the image docker-compose.yml runs: inv cluster-image [--without-python] (with
+    the host's Python runtime unless told otherwise: `faasm python build` first)."""
+    _run(
+        [
+            PYTHON,
+            "-m",
+            "faasm_cli.cluster.image",
+            "build",
+            *(["--without-python"] if without_python else []),
+        ]
+    )
 
 
 @task
