@@ -1,8 +1,10 @@
 """Cluster call benchmarks: a local cluster (`launcher.start`: redis-server, the upload server,
-3 worker processes on one SO_REUSEPORT invoke port), each figure with a baseline of the same run.
+3 worker processes of 2 call threads on one SO_REUSEPORT invoke port), each figure with a
+baseline of the same run.
 
-- sync invoke of demo/hello, calls/s with 32 concurrent connections (`wrk`), against a bare
-  uvicorn process answering a constant;
+- sync invoke of demo/hello, calls/s with 32 concurrent connections (`wrk`, 5 s), against a bare
+  uvicorn process (same uvicorn, same settings, one process) answering a constant: 3 runs of
+  each, in turn, medians;
 - sync invoke latency p50/p99 (one client, in turn), against an embedded `Runtime.call`;
 - async invoke + status polled at once until SUCCESS, against faasmctl's 2 s sleep before its
   first poll;
@@ -36,6 +38,9 @@ from faasm_cli.runtime import Runtime
 
 CLIENTS = 32
 WRK_SECONDS = 5
+WRK_RUNS = 3
+WORKERS = 3
+THREADS = 2
 FAASMCTL_FIRST_POLL_S = 2.0
 # The baseline server: uvicorn with an ASGI app that answers a constant, nothing else.
 CONSTANT_APP = """
@@ -93,8 +98,9 @@ def main() -> None:
         data_dir=work / "data",
         cache_dir=work / "cache",
         result_ttl_s=600.0,
+        threads=THREADS,
     )
-    cluster = launcher.start(config, workers=3)
+    cluster = launcher.start(config, workers=WORKERS)
     constant_port = free_port()
     constant_app = work / "constant_app.py"
     constant_app.write_text(CONSTANT_APP)
@@ -116,15 +122,20 @@ def main() -> None:
         script = work / "post.lua"
         script.write_text(WRK_POST)
         print(
-            f"{CLIENTS} connections, {WRK_SECONDS} s each, 3 workers x 2 threads, 2 cores, "
-            f"load average {os.getloadavg()[0]:.1f}"
+            f"{CLIENTS} connections, {WRK_SECONDS} s each, {WORKERS} workers x {THREADS} "
+            f"threads, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
         )
         wrk_rate(invoke, script)  # warm every worker
-        ours = wrk_rate(invoke, script)
-        bare = wrk_rate(f"http://127.0.0.1:{constant_port}/", script)
+        ours, bare = [], []
+        for _ in range(WRK_RUNS):  # in turn, so that both meet the same load
+            ours.append(wrk_rate(invoke, script))
+            bare.append(wrk_rate(f"http://127.0.0.1:{constant_port}/", script))
+        ours_rate, bare_rate = statistics.median(ours), statistics.median(bare)
         print(
-            f"sync invoke demo/hello: {ours:.0f} calls/s; bare uvicorn constant: {bare:.0f} "
-            f"req/s; ratio {ours / bare:.2f}x",
+            f"sync invoke demo/hello: {ours_rate:.0f} calls/s; bare uvicorn constant: "
+            f"{bare_rate:.0f} req/s; ratio {ours_rate / bare_rate:.2f}x (medians of {WRK_RUNS}; "
+            f"runs {', '.join(f'{o:.0f}/{b:.0f}' for o, b in zip(ours, bare, strict=True))}; "
+            f"load average {os.getloadavg()[0]:.1f})",
             flush=True,
         )
 
@@ -181,9 +192,9 @@ def main() -> None:
             lambda: http.post(invoke, json=tree_body).raise_for_status(), runs=10
         )
         print(
-            f"1 call chaining 100 awaited calls over 3 workers: {cluster_tree * 1e3:.1f} ms "
-            f"(median; sampled calls ran on {len(hosts)} workers); embedded runtime: "
-            f"{local_tree * 1e3:.2f} ms; ratio {cluster_tree / local_tree:.1f}x",
+            f"1 call chaining 100 awaited calls over {WORKERS} workers: "
+            f"{cluster_tree * 1e3:.1f} ms (median; sampled calls ran on {len(hosts)} workers); "
+            f"embedded runtime: {local_tree * 1e3:.2f} ms; ratio {cluster_tree / local_tree:.1f}x",
             flush=True,
         )
         print(json.dumps({"workers": [w.__dict__ for w in launcher.worker_table(cluster)]}))
