@@ -45,13 +45,20 @@ PYTHON_VERSION = "3.11"
 SOURCE_PACKAGES = ("python3.11", "zlib")
 RECIPE_FILES = ("_pyfaasm.c", "timemodule-wasi-clocks.patch", "Setup.local")
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
-# CPython's default OPT less -g: debug info would triple python.wasm for no use at run time.
-OPT_FLAGS = "-DNDEBUG -fwrapv -O3 -Wall -msimd128"
+# CPython's default OPT less -g (debug info would triple python.wasm for no use at run time),
+# plus ThinLTO: clang emits bitcode and wasm-ld optimises across CPython's files at each link
+# (CPython's --with-lto assumes a host toolchain, so the flags are given here): kernels 3-7% faster,
+# the build about twice as long (the link does the code generation).
+OPT_FLAGS = "-DNDEBUG -fwrapv -O3 -Wall -msimd128 -flto=thin"
+LTO_LINK_FLAGS = ("-flto=thin", "-Wl,--lto-O3")
+# configure leaves pymalloc off for WASI; on, small objects come from its pools rather than
+# wasi-libc's dlmalloc: kernels 7-11% faster (json and pickle most).
+CONFIGURE_OPTIONS = ("--with-pymalloc",)
 # Parts of Lib/ no function can use on wasm (GUIs, pip's installer) or only CPython's tests need.
 STDLIB_EXCLUDED = frozenset(
     {"test", "tests", "idlelib", "tkinter", "turtledemo", "ensurepip", "__pycache__"}
 )
-BUILD_MINUTES = "about 5 minutes on 2 cores"
+BUILD_MINUTES = "about 8 minutes on 2 cores"
 # What the interpreter is linked from (besides libz.a), kept to link the function module.
 LINK_ARCHIVES = (
     f"libpython{PYTHON_VERSION}.a",
@@ -212,8 +219,14 @@ def _overlay_files() -> list[Path]:
     ]
 
 
+def _lto_link_flags(folder: Path) -> list[str]:
+    """LTO_LINK_FLAGS with one ThinLTO cache for every link under `folder`: relinking the
+    function module when only entry.c or pyfaasm changed reuses the code generated before."""
+    return [*LTO_LINK_FLAGS, f"-Wl,--thinlto-cache-dir={folder / 'lto-cache'}"]
+
+
 def _overlay_key() -> str:
-    digest = hashlib.sha256(" ".join(FUNCTION_LINK_FLAGS).encode())
+    digest = hashlib.sha256(" ".join([*FUNCTION_LINK_FLAGS, *LTO_LINK_FLAGS]).encode())
     for path in _overlay_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
@@ -248,9 +261,9 @@ def _finish(runtime: PythonRuntime, steps: _Steps) -> PythonRuntime | None:
         objects.append(str(target))
     archives = [str(link / Path(a).name) for a in LINK_ARCHIVES] + [str(link / "libz.a")]
     wasm = scratch / "function.wasm"
+    link_flags = [*FUNCTION_LINK_FLAGS, *_lto_link_flags(runtime.root.parent)]
     steps.command(
-        [*cc, *FUNCTION_LINK_FLAGS, *objects, *archives, *LINK_LIBRARIES, "-o", str(wasm)],
-        scratch,
+        [*cc, *link_flags, *objects, *archives, *LINK_LIBRARIES, "-o", str(wasm)], scratch
     )
     package = runtime.stdlib / "pyfaasm"
     shutil.rmtree(package, ignore_errors=True)
@@ -434,7 +447,8 @@ def _build_key(sources: Mapping[str, _Source]) -> str:
     digest.update(_host_interface_header().read_bytes())
     for source in sorted(sources.values(), key=lambda s: s.name):
         digest.update(f"{source.name}={source.version}\n".encode())
-    digest.update(f"{OPT_FLAGS}\n{sorted(STDLIB_EXCLUDED)}\n".encode())
+    flags = [OPT_FLAGS, *LTO_LINK_FLAGS, *CONFIGURE_OPTIONS, *sorted(STDLIB_EXCLUDED)]
+    digest.update("\n".join(flags).encode())
     digest.update(_first_line([str(BUILD_PYTHON), "--version"]).encode())
     digest.update(SystemBackend().identity().encode())
     return f"cpython-{PYTHON_VERSION}-{digest.hexdigest()[:16]}"
@@ -545,6 +559,7 @@ class _Recipe:
             "AR": str(LLVM_BIN / "llvm-ar"),
             "RANLIB": str(LLVM_BIN / "llvm-ranlib"),
             "OPT": OPT_FLAGS,
+            "LDFLAGS": " ".join(_lto_link_flags(self.work.parent)),
             "CONFIG_SITE": str(self.src / "Tools" / "wasm" / "config.site-wasm32-wasi"),
             # The host's pkg-config would offer host libraries (lzma, uuid) to a wasm build.
             "PKG_CONFIG_PATH": "",
@@ -559,6 +574,7 @@ class _Recipe:
                 f"--build={build}",
                 f"--with-build-python={BUILD_PYTHON}",
                 "--prefix=/",
+                *CONFIGURE_OPTIONS,
             ],
             self.out,
             env,
