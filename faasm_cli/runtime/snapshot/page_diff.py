@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import struct
 import threading
 from collections.abc import Callable, Mapping
@@ -114,12 +115,14 @@ class Patched:
         self.start: tuple[wasmtime.InstancePre, PageDiff | None] = (pre, diff)
         self.promoted = threading.Event()
         self._promote = promote
-        self._calls_left = promote_after
+        # next() of a count is one step under the GIL: calls on several threads never skip or
+        # repeat the promoting call, as `-= 1` then `== 0` could.
+        self._calls = itertools.count(1)
+        self._promote_after = promote_after
 
     def begin(self) -> tuple[wasmtime.InstancePre, PageDiff | None]:
         """What the next instance starts from (the diff None once promoted)."""
-        self._calls_left -= 1
-        if self._calls_left == 0:
+        if next(self._calls) == self._promote_after:
             threading.Thread(
                 target=self._promote_quietly, name="faasm-promote", daemon=True
             ).start()
