@@ -289,9 +289,9 @@ class Worker:
         try:
             message = message.replaced(id=new_call_id(self.client))
             self.dispatcher.submit(message, target)
+            return self._wait(message.id)
         except redis.RedisError as error:
             raise unavailable(error) from None
-        return self._wait(message.id)
 
     def call_async(self, message: Message) -> int:
         """Queue a call on the worker the scheduler picks; its id at once."""
