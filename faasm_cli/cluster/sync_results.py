@@ -25,12 +25,11 @@ import redis
 import redis.asyncio
 
 from faasm_cli.cluster import keys, results
-from faasm_cli.cluster.dispatch import unavailable
+from faasm_cli.cluster.dispatch import STORE_RETRY_S, unavailable
 from faasm_cli.runtime.result import CallResult
 
 COUNTS_S = 0.1
 """How soon a change of the calls in flight here reaches Redis when no result is written."""
-STORE_RETRY_S = 30.0
 RETRY_S = 0.5
 log = logging.getLogger(__name__)
 

@@ -47,10 +47,10 @@ from faasm_cli.runtime.python import PYTHON_SUFFIX, BuiltPython
 from faasm_cli.runtime.result import CallResult
 
 REAP_S = 1.0
+# A function whose last sync call here was short (`Worker._run_timed`: under SHORT_CPU_S of CPU
+# and SHORT_WALL_S of wall time) runs its next sync calls on the event loop.
 SHORT_CPU_S = 0.001
 SHORT_WALL_S = 0.01
-"""A function whose last sync call here was short (`Worker._run_timed`) runs its next sync calls
-on the event loop."""
 READ_BLOCK_MS = 1000
 log = logging.getLogger("faasm.worker")
 # Where a function comes from, in order: its wasm, else its Python source.
@@ -120,7 +120,7 @@ class Worker:
         self.fetcher = WasmFetcher(config.upload_base)
         self.waiter = results.ResultWaiter(self.client, {keys.FUNCTIONS_CHANNEL: self._uploaded})
         self._warm: set[tuple[str, str]] = set()
-        self._short: set[tuple[str, str]] = set()  # see `start_here`
+        self._short: set[tuple[str, str]] = set()  # run on the event loop (`_run_timed`)
         self._queued_here: set[int] = set()  # placed here, not yet read from the queue
         self._busy = 0
         self._sync_here = 0  # sync calls taken to run here (`_run_here`), not ended
