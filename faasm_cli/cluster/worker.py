@@ -230,9 +230,10 @@ class Worker:
         check_user(message.user)
         check_function(message.function)
         if not self.exists(message.user, message.function):
+            python = " --py" if message.python else ""
             raise NotFound(
                 f"no function {message.user}/{message.function}",
-                f"upload it first: faasm upload {message.user} {message.function}",
+                f"upload it first: faasm upload{python} {message.user} {message.function}",
             )
 
     async def run_here(self, message: Message) -> CallResult | None:

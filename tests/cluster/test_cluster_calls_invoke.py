@@ -113,7 +113,7 @@ def test_a_python_call_names_its_function_in_py_user_and_py_func(cluster: LocalC
         user="python", function="py_func", python=True, py_user="demo", py_func="nope"
     )
     assert answer.status_code == 404
-    assert answer.text == "no function demo/nope (upload it first: faasm upload demo nope)"
+    assert answer.text == "no function demo/nope (upload it first: faasm upload --py demo nope)"
 
 
 @pytest.mark.parametrize(
