@@ -46,11 +46,21 @@ def test_the_interpreter_allocates_small_objects_with_pymalloc(tmp_path: Path) -
     assert guest_print(built_runtime(), expression, tmp_path) == "True False"
 
 
+def test_sysconfig_finds_its_build_data(tmp_path: Path) -> None:
+    # Debian's sysconfig asks for _sysconfigdata_{abiflags}_{multiarch} (pydoc, for one, reads
+    # it at import); the build writes the name with the platform in it as well.
+    get = "__import__('sysconfig').get_config_var"
+    expression = f"{get}('MULTIARCH'), {get}('SOABI')"
+    found = guest_print(built_runtime(), expression, tmp_path)
+    assert found == "wasm32-wasi cpython-311-wasm32-wasi"
+
+
 @pytest.mark.parametrize(
     ("name", "changed"),
     [
         ("OPT_FLAGS", "-DNDEBUG -fwrapv -O2 -Wall -msimd128"),
         ("LTO_LINK_FLAGS", ()),
+        ("COMMAND_LINK_FLAGS", ()),
         ("CONFIGURE_OPTIONS", ()),
     ],
 )

@@ -51,6 +51,9 @@ DEBIAN_MIRROR = "http://deb.debian.org/debian"
 # the build about twice as long (the link does the code generation).
 OPT_FLAGS = "-DNDEBUG -fwrapv -O3 -Wall -msimd128 -flto=thin"
 LTO_LINK_FLAGS = ("-flto=thin", "-Wl,--lto-O3")
+# python.wasm (the WASI command: build checks and tests, never a function) is code-generated
+# without optimisation, so the build pays the full optimisation once, for function.wasm.
+COMMAND_LINK_FLAGS = ("-flto=thin", "-Wl,--lto-O0")
 # configure leaves pymalloc off for WASI; on, small objects come from its pools rather than
 # wasi-libc's dlmalloc: kernels 7-11% faster (json and pickle most).
 CONFIGURE_OPTIONS = ("--with-pymalloc",)
@@ -219,10 +222,10 @@ def _overlay_files() -> list[Path]:
     ]
 
 
-def _lto_link_flags(folder: Path) -> list[str]:
-    """LTO_LINK_FLAGS with one ThinLTO cache for every link under `folder`: relinking the
-    function module when only entry.c or pyfaasm changed reuses the code generated before."""
-    return [*LTO_LINK_FLAGS, f"-Wl,--thinlto-cache-dir={folder / 'lto-cache'}"]
+def _lto_link_flags(folder: Path, flags: tuple[str, ...] = LTO_LINK_FLAGS) -> list[str]:
+    """`flags` with one ThinLTO cache for every link under `folder`: relinking the function
+    module when only entry.c or pyfaasm changed reuses the code generated before."""
+    return [*flags, f"-Wl,--thinlto-cache-dir={folder / 'lto-cache'}"]
 
 
 def _overlay_key() -> str:
@@ -447,7 +450,13 @@ def _build_key(sources: Mapping[str, _Source]) -> str:
     digest.update(_host_interface_header().read_bytes())
     for source in sorted(sources.values(), key=lambda s: s.name):
         digest.update(f"{source.name}={source.version}\n".encode())
-    flags = [OPT_FLAGS, *LTO_LINK_FLAGS, *CONFIGURE_OPTIONS, *sorted(STDLIB_EXCLUDED)]
+    flags = [
+        OPT_FLAGS,
+        *LTO_LINK_FLAGS,
+        *COMMAND_LINK_FLAGS,
+        *CONFIGURE_OPTIONS,
+        *sorted(STDLIB_EXCLUDED),
+    ]
     digest.update("\n".join(flags).encode())
     digest.update(_first_line([str(BUILD_PYTHON), "--version"]).encode())
     digest.update(SystemBackend().identity().encode())
@@ -559,7 +568,7 @@ class _Recipe:
             "AR": str(LLVM_BIN / "llvm-ar"),
             "RANLIB": str(LLVM_BIN / "llvm-ranlib"),
             "OPT": OPT_FLAGS,
-            "LDFLAGS": " ".join(_lto_link_flags(self.work.parent)),
+            "LDFLAGS": " ".join(_lto_link_flags(self.work.parent, COMMAND_LINK_FLAGS)),
             "CONFIG_SITE": str(self.src / "Tools" / "wasm" / "config.site-wasm32-wasi"),
             # The host's pkg-config would offer host libraries (lzma, uuid) to a wasm build.
             "PKG_CONFIG_PATH": "",
@@ -596,6 +605,9 @@ class _Recipe:
         pybuilddir = (self.out / "pybuilddir.txt").read_text().strip()
         for generated in (self.out / pybuilddir).glob("_sysconfigdata_*.py"):
             shutil.copy(generated, target / generated.name)
+            # Debian's sysconfig names it without the platform (_sysconfigdata_{abiflags}_
+            # {multiarch}): without this copy, sysconfig.get_config_vars() (pydoc, ...) fails.
+            shutil.copy(generated, target / generated.name.replace("_wasi_", "_", 1))
         (target / "site-packages").mkdir(exist_ok=True)
         _precompile(target, lib, self.steps, self.work)
 
