@@ -25,9 +25,8 @@ import wasmtime
 from faasm_cli.runtime.hostcalls import _wasmtime_raw as raw
 from faasm_cli.runtime.hostcalls.interface import EXPORT_MEMORY
 from faasm_cli.runtime.snapshot.rewrite import GLOBAL_EXPORT_PREFIX, PAGE
+from faasm_cli.runtime.snapshot.runs import changed_runs
 
-DIFF_PAGE = 4096  # the unit of a diff: the host's page, what copy-on-write copies
-_SCAN = 16 * DIFF_PAGE  # compared whole first: most of memory is unchanged
 _RUN = struct.Struct("<II")  # (offset, length) of a run in an encoded diff
 _INT_GLOBAL = struct.Struct("<IBq")  # (index, 0, value)
 _FLOAT_GLOBAL = struct.Struct("<IBd")  # (index, 1, value): the same size
@@ -180,34 +179,10 @@ def page_diff(
 ) -> PageDiff:
     """The pages of `image` that differ from `base` (memory past the base's end counts as
     zeros), consecutive ones merged into runs, and the globals whose values moved."""
-    runs: list[tuple[int, bytes]] = []
-    start = -1
-    for scan in range(0, len(image), _SCAN):
-        chunk = image[scan : scan + _SCAN]
-        if chunk == _padded(base, scan, len(chunk)):
-            if start >= 0:
-                runs.append((start, image[start:scan]))
-                start = -1
-            continue
-        for offset in range(scan, min(scan + _SCAN, len(image)), DIFF_PAGE):
-            page = image[offset : offset + DIFF_PAGE]
-            same = page == _padded(base, offset, len(page))
-            if not same and start < 0:
-                start = offset
-            elif same and start >= 0:
-                runs.append((start, image[start:offset]))
-                start = -1
-    if start >= 0:
-        runs.append((start, image[start:]))
+    runs = changed_runs(image, base)
     moved = tuple(
         (index, value)
         for index, value in sorted(image_globals.items())
         if value != base_globals.get(index)
     )
     return PageDiff(len(image), tuple(runs), moved)
-
-
-def _padded(base: bytes, offset: int, length: int) -> bytes:
-    """`base[offset:offset+length]`, zeros past its end (memory grown after the base)."""
-    part = base[offset : offset + length]
-    return part + bytes(length - len(part)) if len(part) < length else part

@@ -24,14 +24,13 @@ import struct
 from dataclasses import dataclass
 
 from faasm_cli.runtime.snapshot import wasm_binary as wb
+from faasm_cli.runtime.snapshot.runs import changed_runs
 
 OOM_FLAG_EXPORT = "__faasm_oom"
 GUARD_MEMORY_EXPORT = "__faasm_guard"
 GUARD_SITE_BYTES = 4  # one i32 per check site
 GLOBAL_EXPORT_PREFIX = "__faasm_g"
 PAGE = 65536
-_CHUNK = 4096
-_ZERO_CHUNK = bytes(_CHUNK)
 _HOOK_TYPE = wb.FuncType(bytes([wb.I32]), bytes([wb.I32]))
 _NUMERIC = (wb.I32, wb.I64, wb.F32, wb.F64)
 # The instructions the rewrite acts on: loop (a check), memory.grow (the hook), 0xFC (segments).
@@ -201,18 +200,7 @@ def _const(valtype: int, value: int | float) -> bytes:
 
 def memory_segments(memory: bytes) -> list[tuple[int, bytes]]:
     """(offset, bytes) runs covering every non-zero 4 KiB chunk of a memory image."""
-    view = memory
-    runs: list[tuple[int, bytes]] = []
-    run_start = -1
-    for offset in range(0, len(view), _CHUNK):
-        zero = view[offset : offset + _CHUNK] == _ZERO_CHUNK[: len(view) - offset]
-        if not zero and run_start < 0:
-            run_start = offset
-        elif zero and run_start >= 0:
-            runs.append((run_start, view[run_start:offset]))
-            run_start = -1
-    if run_start >= 0:
-        runs.append((run_start, view[run_start:]))
+    runs = changed_runs(memory)
     trimmed = []
     for start, data in runs:
         stripped = data.lstrip(b"\x00")
