@@ -61,7 +61,7 @@ CONFIGURE_OPTIONS = ("--with-pymalloc",)
 STDLIB_EXCLUDED = frozenset(
     {"test", "tests", "idlelib", "tkinter", "turtledemo", "ensurepip", "__pycache__"}
 )
-BUILD_MINUTES = "about 8 minutes on 2 cores"
+BUILD_MINUTES = "about 3 minutes on 2 cores"  # 139 s measured from a clean cache, idle
 # What the interpreter is linked from (besides libz.a), kept to link the function module.
 LINK_ARCHIVES = (
     f"libpython{PYTHON_VERSION}.a",
