@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: an isolated cache, and a scratch copy of the example project.
+"""Fixtures shared by every test: an isolated cache, a scratch copy of the example project, and
+the built Python runtime.
 
 Tests build into a temporary copy of `func/` so they never race each other or touch the
 developer's own `build/`, and every cache lives under a session temp dir.
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from faasm_cli.config import Project
+from faasm_cli.toolchain.python import PythonRuntime
+from tests.python_support import shared_runtime
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,3 +39,10 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = tmp_path_factory.mktemp("project")
     shutil.copytree(REPO / "func", root / "func")
     return Project(root / "func")
+
+
+@pytest.fixture(scope="session")
+def python(isolated_cache: Path) -> PythonRuntime:
+    """The built Python runtime, seen from the session's cache (skips, or fails under
+    FAASM_TEST_PYTHON=1, when it is not built)."""
+    return shared_runtime(isolated_cache)

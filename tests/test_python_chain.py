@@ -14,7 +14,7 @@ import pytest
 
 from faasm_cli.toolchain.python import PythonRuntime
 from tests.helpers import run_cli
-from tests.python_support import SCRIPT_STYLE, shared_runtime
+from tests.python_support import SCRIPT_STYLE
 
 PYTHON = {
     "fan": (
@@ -89,11 +89,6 @@ C = {
         "    return 0;\n}\n"
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def python(isolated_cache: Path) -> PythonRuntime:
-    return shared_runtime(isolated_cache)
 
 
 @pytest.fixture(scope="module")

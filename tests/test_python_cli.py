@@ -15,7 +15,6 @@ import pytest
 from faasm_cli.toolchain.python import BUILD_MINUTES, PythonRuntime
 from tests.conftest import REPO
 from tests.helpers import one_line_error, run_cli
-from tests.python_support import shared_runtime
 
 SOURCES = {
     "echo": (
@@ -37,11 +36,6 @@ BOTH_C = (
     '    faasmSetOutput((const unsigned char*)"from C", 6);\n'
     "    return 0;\n}\n"
 )
-
-
-@pytest.fixture(scope="module")
-def python(isolated_cache: Path) -> PythonRuntime:
-    return shared_runtime(isolated_cache)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from faasm_cli.toolchain.python import PythonRuntime
 from tests.cluster.support import LocalCluster, local_cluster, running_redis
 from tests.conftest import REPO
 from tests.helpers import run_cli
-from tests.python_support import FAN_OUT, shared_runtime
+from tests.python_support import FAN_OUT
 
 SOURCES = {
     "fan": FAN_OUT,
@@ -28,11 +28,6 @@ SOURCES = {
         "set_output(get_state('kept', get_state_size('kept')))\n"
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def python(isolated_cache: Path) -> PythonRuntime:
-    return shared_runtime(isolated_cache)
 
 
 @pytest.fixture(scope="module")

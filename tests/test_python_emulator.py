@@ -16,9 +16,9 @@ from types import ModuleType
 import pytest
 
 from faasm_cli.runtime import Runtime
-from faasm_cli.toolchain.python import recipe_dir
+from faasm_cli.toolchain.python import PythonRuntime, recipe_dir
 from tests.conftest import REPO
-from tests.python_support import FAN_OUT, SCRIPT_STYLE, shared_runtime
+from tests.python_support import FAN_OUT, SCRIPT_STYLE
 
 SOURCES = {
     "fan": FAN_OUT,
@@ -85,9 +85,8 @@ def test_exit_code_and_exceptions(emulator: ModuleType, functions: Path) -> None
 
 
 def test_the_emulator_and_the_runtime_agree(
-    emulator: ModuleType, functions: Path, isolated_cache: Path
+    emulator: ModuleType, functions: Path, python: PythonRuntime
 ) -> None:
-    python = shared_runtime(isolated_cache)
     with Runtime(python=python) as runtime:
         runtime.register("python", "fan", functions / "fan.py")
         real = runtime.call("python", "fan", b"6,7")

@@ -18,7 +18,6 @@ from faasm_cli.runtime.python import DIFF_FAMILY, load_python
 from faasm_cli.runtime.snapshot.cache import RECORD_SUFFIX
 from faasm_cli.runtime.snapshot.page_diff import Patched
 from faasm_cli.toolchain.python import PythonRuntime
-from tests.python_support import shared_runtime
 
 OUTPUT = "from pyfaasm.core import set_output\nset_output({!r})\n"
 # Imports a module (neither imports the other, nor does the base): reports which of the two are
@@ -34,11 +33,6 @@ IMPORTS = (
 # file's imports, and a few small ones fit in the base's free heap).
 GROWS = "import argparse, decimal, difflib, email.message, json, re, unittest\n"
 RANDOMS = "import random\nfrom pyfaasm.core import set_output\nset_output(str(random.random()))\n"
-
-
-@pytest.fixture(scope="module")
-def python(isolated_cache: Path) -> PythonRuntime:
-    return shared_runtime(isolated_cache)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from faasm_cli.runtime import Runtime
 from faasm_cli.runtime.python import BASE_FAMILY, DIFF_FAMILY
 from faasm_cli.runtime.snapshot.cache import RECORD_SUFFIX
 from faasm_cli.toolchain.python import PythonRuntime
-from tests.python_support import shared_runtime
 
 SOURCES = {
     "hello": (
@@ -67,11 +66,6 @@ SOURCES = {
         "    print(type(e).__name__)\n"
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def python(isolated_cache: Path) -> PythonRuntime:
-    return shared_runtime(isolated_cache)
 
 
 @pytest.fixture(scope="module")
