@@ -51,6 +51,23 @@ def output_of(ptr: int, length: int) -> str:
     return f"(call $write_output (i32.const {ptr}) (i32.const {length})) (i32.const 0)"
 
 
+def spin(iterations: int) -> str:
+    """The start of a body that counts an i64 to `iterations` with nothing else (10**9: about a
+    second here), so a call is still running when it is looked at."""
+    return f"""
+  (local $i i64)
+  (loop $l (local.set $i (i64.add (local.get $i) (i64.const 1)))
+    (br_if $l (i64.lt_u (local.get $i) (i64.const {iterations}))))"""
+
+
+# Spins for about a second, then outputs its input.
+SLOW_ECHO = wat_function(
+    spin(1_000_000_000)
+    + "\n  (call $write_output (i32.const 64) (call $read_input (i32.const 64) (i32.const 1024)))"
+    + "\n  (i32.const 0)"
+)
+
+
 # Input: a u32 n. Chains itself with n-1 and awaits it; returns the depth below it.
 CHAIN_DEPTH = wat_function("""
   (local $n i32)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from runtime_wat import output_of, wat_function
+from runtime_wat import output_of, spin, wat_function
 from support import LocalCluster, local_cluster
 
 from faasm_cli.config import Project
@@ -21,15 +21,7 @@ ECHO_RV = wat_function("""
     (then (i32.sub (i32.load8_u (i32.const 64)) (i32.const 48)))
     (else (i32.const 0)))""")
 # Spins for about a second before answering "done" (a call that is still RUNNING when read).
-SLOW = wat_function(
-    """
-  (local $i i64)
-  (loop $l (local.set $i (i64.add (local.get $i) (i64.const 1)))
-    (br_if $l (i64.lt_u (local.get $i) (i64.const 400000000))))
-  """
-    + output_of(8, 4),
-    extra='(data (i32.const 8) "done")',
-)
+SLOW = wat_function(spin(400_000_000) + output_of(8, 4), extra='(data (i32.const 8) "done")')
 
 
 @pytest.fixture(scope="module")

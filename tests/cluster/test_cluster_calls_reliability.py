@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from runtime_wat import output_of, wat_function
+from runtime_wat import SLOW_ECHO, output_of, wat_function
 from support import LocalCluster, RedisServer, local_cluster
 
 from faasm_cli.cluster import keys
@@ -21,20 +21,13 @@ from faasm_cli.cluster import keys
 ECHO = wat_function("""
   (call $write_output (i32.const 64) (call $read_input (i32.const 64) (i32.const 1024)))
   (i32.const 0)""")
-# Spins for about a second, then outputs its input.
-SLOW = wat_function("""
-  (local $i i64)
-  (loop $l (local.set $i (i64.add (local.get $i) (i64.const 1)))
-    (br_if $l (i64.lt_u (local.get $i) (i64.const 1000000000))))
-  (call $write_output (i32.const 64) (call $read_input (i32.const 64) (i32.const 1024)))
-  (i32.const 0)""")
 HELLO = wat_function(output_of(8, 12), extra='(data (i32.const 8) "Hello faasm!")')
 
 
 @pytest.fixture
 def cluster(redis_url: str, tmp_path: Path, isolated_cache: Path) -> Iterator[LocalCluster]:
     with local_cluster(redis_url, tmp_path, isolated_cache / "cluster", workers=3) as running:
-        for name, wasm in {"echo": ECHO, "slow": SLOW, "hello": HELLO}.items():
+        for name, wasm in {"echo": ECHO, "slow": SLOW_ECHO, "hello": HELLO}.items():
             running.upload("demo", name, wasm)
         yield running
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from runtime_wat import wat_function
+from runtime_wat import SLOW_ECHO, wat_function
 from support import LocalCluster, local_cluster, running_redis
 
 from faasm_cli.cluster import keys, registry
@@ -36,13 +36,6 @@ STATE_COPY = wat_function(
   (i32.const 0)""",
     extra='(data (i32.const 16) "ns_in\\00") (data (i32.const 32) "ns_out\\00")',
 )
-# Spins for about a second, then outputs its input.
-SPIN = wat_function("""
-  (local $i i64)
-  (loop $l (local.set $i (i64.add (local.get $i) (i64.const 1)))
-    (br_if $l (i64.lt_u (local.get $i) (i64.const 1000000000))))
-  (call $write_output (i32.const 64) (call $read_input (i32.const 64) (i32.const 1024)))
-  (i32.const 0)""")
 
 
 @dataclass(frozen=True)
@@ -123,7 +116,7 @@ def cluster(netns: Netns, tmp_path: Path, isolated_cache: Path) -> Iterator[Loca
         ) as running,
     ):
         running.upload("demo", "state_copy", STATE_COPY)
-        running.upload("demo", "spin", SPIN)
+        running.upload("demo", "spin", SLOW_ECHO)
         try:
             running.start_worker(
                 NS_WORKER,

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from runtime_wat import output_of, wat_function
+from runtime_wat import output_of, spin, wat_function
 from support import LocalCluster, local_cluster
 
 from faasm_cli.cluster import keys
@@ -80,16 +80,8 @@ def test_sync_calls_run_here_are_not_announced(cluster: LocalCluster) -> None:
     assert not ids & set(announced)
 
 
-# Spins for about a second (as the reliability tests' SLOW), then outputs "slow".
-SLOW = wat_function(
-    """
-  (local $i i64)
-  (loop $l (local.set $i (i64.add (local.get $i) (i64.const 1)))
-    (br_if $l (i64.lt_u (local.get $i) (i64.const 1000000000))))
-  (call $write_output (i32.const 8) (i32.const 4))
-  (i32.const 0)""",
-    extra='(data (i32.const 8) "slow")',
-)
+# Spins for about a second, then outputs "slow".
+SLOW = wat_function(spin(1_000_000_000) + output_of(8, 4), extra='(data (i32.const 8) "slow")')
 
 
 def test_a_long_function_never_holds_the_event_loop(cluster: LocalCluster) -> None:
