@@ -18,7 +18,6 @@ diffs (`random` is seeded with 0 in the load step).
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import sys
@@ -33,12 +32,18 @@ from faasm_cli.message import Message
 from faasm_cli.runtime.context import CallContext
 from faasm_cli.runtime.faaslet import Outcome, Sandbox
 from faasm_cli.runtime.hostcalls.capture import Capture
-from faasm_cli.runtime.hostcalls.interface import EXPORT_MEMORY
 from faasm_cli.runtime.snapshot import page_diff
 from faasm_cli.runtime.snapshot import rewrite as module_rewrite
 from faasm_cli.runtime.snapshot.cache import REWRITE_DIGEST, source_digest
 from faasm_cli.runtime.snapshot.page_diff import PageDiff, Patched, SharedBase
-from faasm_cli.runtime.snapshot.proto import SNAPSHOT, LoadedFunction, Loader, initialise
+from faasm_cli.runtime.snapshot.proto import (
+    SNAPSHOT,
+    LoadedFunction,
+    Loader,
+    global_values,
+    initialise,
+    memory_image,
+)
 
 PYTHON_SUFFIX = ".py"  # what makes a function file a Python function
 PYTHON_INDICES = frozenset(range(10))
@@ -183,11 +188,11 @@ class _OwnSnapshot:
         """The snapshot's pre-instantiation; None when the interpreter build changed since the
         base was made (the diff belongs to the old one)."""
         loader = self.loader
-        wasm = self.python.function_wasm.read_bytes()
-        if _base_inputs(loader, self.python, wasm) != self.made_from:
+        if _base_inputs(loader, self.python) != self.made_from:
             return None
+        wasm = self.python.function_wasm.read_bytes()
         prepared = loader.cache.prepare(wasm)
-        image = self.diff.applied_to(_memory_image(_sandbox(loader, self.python, self.base.pre)))
+        image = self.diff.applied_to(memory_image(_sandbox(loader, self.python, self.base.pre)))
         values = {**self.base.global_values, **dict(self.diff.global_values)}
         snapshot = module_rewrite.snapshot_module(prepared, image, values)
         module = loader.cache.load(snapshot, f"{self.label} (snapshot)", self.family)
@@ -234,11 +239,11 @@ def _load_step(
 ) -> PageDiff:
     """The pages the function's load step changes in a fresh instance of the base."""
     sandbox = _sandbox(loader, python, base.pre)
-    before = _memory_image(sandbox)
+    before = memory_image(sandbox)
     ctx = sandbox.context(user, function, 0, step_input, loader.state)
     _step_done(sandbox.call(LOAD_EXPORT, ctx, 1), ctx, base.pre)
-    values = _global_values(sandbox, tuple(base.global_values))
-    after = _without_dead_stack(_memory_image(sandbox), values)
+    values = global_values(sandbox, tuple(base.global_values))
+    after = _without_dead_stack(memory_image(sandbox), values)
     return page_diff.page_diff(before, after, base.global_values, values)
 
 
@@ -246,8 +251,7 @@ def _base(loader: Loader, python: PythonFiles, user: str, function: str) -> tupl
     """The interpreter started, as a snapshot module shared by every Python function (and what
     it is made from): from this runtime, else from the disk cache (a record names its machine
     code by what it was made from), else made now."""
-    wasm = python.function_wasm.read_bytes()
-    made_from = _base_inputs(loader, python, wasm)
+    made_from = _base_inputs(loader, python)
     base = loader.bases.get(made_from)
     if base is not None:
         return made_from, base
@@ -260,7 +264,7 @@ def _base(loader: Loader, python: PythonFiles, user: str, function: str) -> tupl
             pre = loader.linker.instantiate_pre(module)
             base = SharedBase(pre, key, {index: value for index, value in values})
     if base is None:
-        base = _make_base(loader, python, wasm, user, function)
+        base = _make_base(loader, python, python.function_wasm.read_bytes(), user, function)
         data = [base.key, sorted(base.global_values.items())]
         loader.cache.write_record(record, json.dumps(data).encode())
     loader.bases[made_from] = base
@@ -278,8 +282,8 @@ def _make_base(
     sandbox = _sandbox(loader, python, pre)
     ctx = sandbox.context(user, function, 0, b"", loader.state)
     _step_done(initialise(sandbox, ctx), ctx, pre)
-    values = _global_values(sandbox, tuple(index for index, _ in prepared.mutable_globals))
-    image = _without_dead_stack(_memory_image(sandbox), values)
+    values = global_values(sandbox, tuple(index for index, _ in prepared.mutable_globals))
+    image = _without_dead_stack(memory_image(sandbox), values)
     snapshot = module_rewrite.snapshot_module(prepared, image, values)
     snap_module = loader.cache.load(snapshot, "the Python runtime (base snapshot)", BASE_FAMILY)
     return SharedBase(
@@ -287,16 +291,25 @@ def _make_base(
     )
 
 
-def _base_inputs(loader: Loader, python: PythonFiles, wasm: bytes) -> str:
+def _base_inputs(loader: Loader, python: PythonFiles) -> str:
     """What the base snapshot is made from: the interpreter module (and the engine it is
     compiled for), the code that snapshots it, and the guest files its zygote reads (the
-    stdlib, by where this build keeps it, and pyfaasm, which `faasm python build` replaces)."""
+    stdlib, by where this build keeps it, and pyfaasm, which `faasm python build` replaces).
+    Hashed once per version of the files (a stat of each tells): every function load asks."""
+    files = [python.function_wasm, *sorted(python.guest_root.glob(f"lib/python*/{_PYFAASM}/**/*"))]
+    stats = [(file, file.stat()) for file in files]
+    signature = tuple((file, stat.st_mtime_ns, stat.st_size) for file, stat in stats)
+    found = loader.base_inputs.get(signature)
+    if found is not None:
+        return found
+    wasm = python.function_wasm.read_bytes()
     digest = hashlib.sha256(loader.cache.key(wasm).encode() + REWRITE_DIGEST + _LOADER_DIGEST)
     digest.update(str(python.guest_root.resolve()).encode())
-    for file in sorted(python.guest_root.glob(f"lib/python*/{_PYFAASM}/**/*")):
+    for file in files[1:]:
         if file.is_file():
             digest.update(file.name.encode() + b"\0" + file.read_bytes())
-    return digest.hexdigest()
+    loader.base_inputs[signature] = made_from = digest.hexdigest()
+    return made_from
 
 
 def _sandbox(loader: Loader, python: PythonFiles, pre: wasmtime.InstancePre) -> Sandbox:
@@ -305,22 +318,6 @@ def _sandbox(loader: Loader, python: PythonFiles, pre: wasmtime.InstancePre) -> 
     if sandbox.failure is not None:
         raise _StepFailed(sandbox.failure.error or "could not instantiate", pre)
     return sandbox
-
-
-def _memory_image(sandbox: Sandbox) -> bytes:
-    memory = sandbox.export(EXPORT_MEMORY)
-    assert isinstance(memory, wasmtime.Memory)
-    size = memory.data_len(sandbox.store)
-    return ctypes.string_at(ctypes.addressof(memory.data_ptr(sandbox.store).contents), size)
-
-
-def _global_values(sandbox: Sandbox, indices: tuple[int, ...]) -> dict[int, int | float]:
-    values: dict[int, int | float] = {}
-    for index in indices:
-        glob = sandbox.export(f"{module_rewrite.GLOBAL_EXPORT_PREFIX}{index}")
-        assert isinstance(glob, wasmtime.Global)
-        values[index] = glob.value(sandbox.store)
-    return values
 
 
 def _without_dead_stack(image: bytes, values: dict[int, int | float]) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import wasmtime
 
@@ -152,8 +153,10 @@ class Loader:
     interruption: Interruption
     state: StateStore
     limits: CallLimits
-    # Snapshots functions share (the Python interpreter's), by what they were made from.
+    # Snapshots functions share (the Python interpreter's), by what they were made from; and
+    # what that is, by the files' (path, mtime, size), so unchanged files are hashed once.
     bases: dict[str, SharedBase] = field(default_factory=dict)
+    base_inputs: dict[tuple[tuple[Path, int, int], ...], str] = field(default_factory=dict)
 
     def compile(self, wasm: bytes, label: str) -> tuple[module_rewrite.Prepared, wasmtime.Module]:
         """Check `wasm` (a module, importing only what the runtime provides) and get its
@@ -215,25 +218,34 @@ class Loader:
             return LoadedFunction(
                 user, function, SNAPSHOT, pre, indices, zygote_error=f"zygote failed: {reason}"
             )
-        memory = sandbox.export(EXPORT_MEMORY)
-        assert isinstance(memory, wasmtime.Memory)
-        size = memory.data_len(sandbox.store)
-        image = (
-            ctypes.string_at(ctypes.addressof(memory.data_ptr(sandbox.store).contents), size)
-            if size
-            else b""
-        )
-        values: dict[int, int | float] = {}
-        for index, _ in prepared.mutable_globals:
-            glob = sandbox.export(f"{module_rewrite.GLOBAL_EXPORT_PREFIX}{index}")
-            assert isinstance(glob, wasmtime.Global)
-            values[index] = glob.value(sandbox.store)
+        image = memory_image(sandbox)
+        values = global_values(sandbox, tuple(index for index, _ in prepared.mutable_globals))
         snapshot = module_rewrite.snapshot_module(prepared, image, values)
         family = "snap-" + self.cache.key(prepared.wasm)[:24]
         snap_module = self.cache.load(snapshot, f"{label} (snapshot)", family=family)
         return LoadedFunction(
             user, function, SNAPSHOT, self.linker.instantiate_pre(snap_module), indices
         )
+
+
+def memory_image(sandbox: Sandbox) -> bytes:
+    """A copy of the instance's linear memory, as a snapshot bakes it."""
+    memory = sandbox.export(EXPORT_MEMORY)
+    assert isinstance(memory, wasmtime.Memory)
+    size = memory.data_len(sandbox.store)
+    if not size:
+        return b""
+    return ctypes.string_at(ctypes.addressof(memory.data_ptr(sandbox.store).contents), size)
+
+
+def global_values(sandbox: Sandbox, indices: tuple[int, ...]) -> dict[int, int | float]:
+    """The values of the mutable globals `indices` (exported by `prepare`)."""
+    values: dict[int, int | float] = {}
+    for index in indices:
+        glob = sandbox.export(f"{module_rewrite.GLOBAL_EXPORT_PREFIX}{index}")
+        assert isinstance(glob, wasmtime.Global)
+        values[index] = glob.value(sandbox.store)
+    return values
 
 
 def initialise(sandbox: Sandbox, ctx: CallContext) -> Outcome:
