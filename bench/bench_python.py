@@ -41,6 +41,7 @@ from faasm_cli.runtime.hostcalls.interface import EXPORT_CALL
 from faasm_cli.runtime.python import LOAD_EXPORT, PythonFiles
 from faasm_cli.runtime.snapshot.page_diff import Patched
 from faasm_cli.runtime.snapshot.proto import initialise
+from faasm_cli.runtime.snapshot.runs import PAGE_BYTES
 from faasm_cli.runtime.state.memory import MemoryStateStore
 from faasm_cli.toolchain import build_function
 from faasm_cli.toolchain.python import recipe_dir, require_runtime
@@ -163,7 +164,7 @@ def diff_kib(runtime: Runtime, name: str, path: Path) -> str:
     if not isinstance(loaded.pre, Patched):
         return "promoted (no diff)"
     diff = loaded.pre.diff
-    pages = diff.changed_bytes // 4096
+    pages = diff.changed_bytes // PAGE_BYTES
     return f"{pages} pages, {diff.changed_bytes / 1024:.0f} KiB of {diff.memory_bytes >> 20} MiB"
 
 
